@@ -1,0 +1,815 @@
+"""Staging layer: find every figure in a document, whatever its layout.
+
+Three readers share one grammar and one catalog:
+
+* ``tsv_tables``  — tab-separated tables with year columns (``Thực hiện 2023 | Kế hoạch 2024``);
+* ``pdf_tables``  — tables flattened line by line from PDF: wrapped rows, header cells split over
+  lines, row numbers like ``15.1``, sub-rows ``- Tuyến tỉnh``, notes in cells, page-break headers;
+* ``prose``       — targets in running text, numbered objectives and bullet lists under headings
+  such as ``Đến năm 2025``, including lists that share one unit at the end.
+
+Each figure keeps its span in the document, from which the warehouse takes line numbers and the
+verbatim quote. Nothing here knows any particular document: layout is recognised from the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.grammar import Grammar, Mention
+from pipeline.reference import Catalog, Match
+from pipeline.text import Document, fold_phrase, phrase_regex
+
+EXTRACTOR_VERSION = "1.0.0"
+
+
+@dataclass
+class Figure:
+    """A figure read from a document, before harmonisation."""
+
+    indicator_code: str
+    year: int | None
+    kind: str  # actual | target
+    is_estimate: bool
+    comparator: str | None
+    value: float | None
+    value_reported: str
+    unit_reported: str | None
+    unit_code_reported: str | None
+    label_reported: str
+    start: int
+    end: int
+    reader: str
+    condition: str | None = None
+    qualitative: bool = False
+    range_high: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Unmapped:
+    start: int
+    end: int
+    reason_code: str
+    reason: str
+
+
+@dataclass
+class Extraction:
+    figures: list[Figure]
+    unmapped: list[Unmapped]
+    layouts: list[str]
+
+
+@dataclass
+class Context:
+    """Where figures without their own year get one: title year, then sidecar default."""
+
+    title_year: int | None
+    default_year: int | None
+
+    def fallback_year(self) -> int | None:
+        return self.title_year if self.title_year is not None else self.default_year
+
+
+# ------------------------------------------------------------------------------------ lines
+
+
+@dataclass
+class Line:
+    no: int  # index in doc lines
+    start: int
+    end: int
+    text: str  # normalised text (no newline)
+    folded: str
+
+    @property
+    def stripped(self) -> str:
+        return self.folded.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def _lines(doc: Document) -> list[Line]:
+    out = []
+    pos = 0
+    for i, t in enumerate(doc.text.split("\n")):
+        out.append(Line(i, pos, pos + len(t), t, doc.folded[pos : pos + len(t)]))
+        pos += len(t) + 1
+    return out
+
+
+_ROMAN_HEADING = re.compile(r"^\s*(?:[ivx]{1,5})\.\s+\S")
+_APPENDIX_HEADING = re.compile(r"^\s*phu\s+luc\b")
+_NUM_HEADING = re.compile(r"^\s*(\d{1,2})\.\s+[^\d\s]")
+_SUBNUM_HEADING = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s+[^\d\s]")
+_SUBSUB_HEADING = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+[^\d\s]")
+_LETTER_HEADING = re.compile(r"^\s*[a-zđ]\)\s+\S")
+
+
+def heading_level(line: Line) -> int | None:
+    s = line.folded
+    if _ROMAN_HEADING.match(s) or _APPENDIX_HEADING.match(s):
+        return 1
+    if _SUBSUB_HEADING.match(s):
+        return 4
+    if _SUBNUM_HEADING.match(s) or _LETTER_HEADING.match(s):
+        return 3
+    if _NUM_HEADING.match(s):
+        return 2
+    return None
+
+
+# --------------------------------------------------------------------------------- columns
+
+
+@dataclass
+class Column:
+    year: int | None
+    kind: str
+    is_estimate: bool
+    header: str
+
+
+def parse_columns(grammar: Grammar, header_folded: str) -> list[Column]:
+    """Value columns named in a header: 'Thực hiện năm 2023 Kế hoạch đến năm 2025' -> 2 columns."""
+    text = re.sub(r"\s+", " ", header_folded).strip()
+    cols: list[Column] = []
+    rest = text
+    for m in re.finditer(r"(.*?)\b((?:19|20)\d\d)\b", text):
+        words = m.group(1).strip()
+        cols.append(_column(grammar, words, int(m.group(2))))
+        rest = text[m.end():]
+    if not cols:
+        # header without years: each kind word opens a column ('Kế hoạch', 'Thực hiện'), but
+        # only if the header is made of such words ('Đơn vị chủ trì thực hiện' is not a column
+        # of figures)
+        leftover = text
+        for phrase, _kind in grammar.column_words:
+            leftover = re.sub(phrase_regex(phrase), " ", leftover)
+        leftover = re.sub(r"\b(?:nam|den|giai doan|cua|ve|-)\b", " ", leftover)
+        if leftover.strip():
+            return []
+        for part in _split_kind_words(grammar, text):
+            cols.append(_column(grammar, part, None))
+    elif rest.strip() and _kind_of(grammar, rest) is not None:
+        cols.append(_column(grammar, rest.strip(), None))
+    return [c for c in cols if c.kind]
+
+
+def _kind_of(grammar: Grammar, words: str) -> str | None:
+    for phrase, kind in grammar.column_words:
+        if re.search(phrase_regex(phrase), words):
+            return kind
+    return None
+
+
+def _split_kind_words(grammar: Grammar, text: str) -> list[str]:
+    starts = []
+    for phrase, _kind in grammar.column_words:
+        for m in re.finditer(phrase_regex(phrase), text):
+            if not any(s <= m.start() < e for s, e in starts):
+                starts.append((m.start(), m.end()))
+    starts.sort()
+    return [text[s : (starts[i + 1][0] if i + 1 < len(starts) else len(text))]
+            for i, (s, _e) in enumerate(starts)]
+
+
+def _column(grammar: Grammar, words: str, year: int | None) -> Column:
+    kind = _kind_of(grammar, words) or ("target" if year is not None else "")
+    est = any(re.search(phrase_regex(fold_phrase(w)), words)
+              for w in grammar.lexicon["column_estimate"])
+    if est:
+        kind = "actual"
+    return Column(year, kind, est, words)
+
+
+# ----------------------------------------------------------------------------------- cells
+
+
+@dataclass
+class Cell:
+    start: int
+    end: int
+    mention: Mention | None
+    text: str  # folded cell text
+    condition: str | None = None
+    qualitative: bool = False
+
+
+def _paren_depths(s: str) -> list[int]:
+    depth, out = 0, []
+    for ch in s:
+        if ch == "(":
+            depth += 1
+        out.append(depth)
+        if ch == ")" and depth:
+            depth -= 1
+    return out
+
+
+def _qualitative_splits(grammar: Grammar, folded: str, a: int, b: int) -> list[int]:
+    """Positions in [a, b) where a qualitative cell opens ('Loại trừ...', 'Duy trì...')."""
+    starts: list[tuple[int, int]] = []
+    seg = folded[a:b]
+    for phrase in grammar.qualitative_starters:
+        for m in re.finditer(phrase_regex(phrase), seg):
+            starts.append((a + m.start(), a + m.end()))
+    starts.sort()
+    out: list[int] = []
+    last_end = -10
+    for s, e in starts:
+        if folded[last_end:s].strip() == "" and last_end >= 0:  # continues the previous starter
+            last_end = e
+            continue
+        out.append(s)
+        last_end = e
+    return out
+
+
+# ---------------------------------------------------------------------------------- reader
+
+
+class Reader:
+    def __init__(self, doc: Document, catalog: Catalog, context: Context):
+        self.doc = doc
+        self.catalog = catalog
+        self.g = catalog.grammar
+        self.ctx = context
+        self.lines = _lines(doc)
+        self.mask = self.g.masked(doc.folded)
+        for m in re.finditer(r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))", doc.folded):
+            self.mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        self.figures: list[Figure] = []
+        self.unmapped: list[Unmapped] = []
+        self.layouts: list[str] = []
+        self.consumed = bytearray(len(self.lines))  # lines owned by a figure table
+        hdr = self.g.lexicon["table_header"]
+        self._hdr = {k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()}
+
+    # ---------------------------------------------------------------------------- driver
+    def run(self) -> Extraction:
+        self.tsv_tables()
+        self.pdf_tables()
+        self.prose()
+        return Extraction(self.figures, self.unmapped, self.layouts)
+
+    def heading_years(self) -> list[int | None]:
+        """Year given by the headings above each line ('2.1. Đến năm 2025')."""
+        out: list[int | None] = []
+        stack: list[tuple[int, int]] = []  # (level, year)
+        for line in self.lines:
+            level = heading_level(line)
+            short = len(line.stripped) <= 80
+            year = self.g.year_in(line.folded) if short else None
+            is_year_line = year is not None and short and not re.search(r"\d[.,]?\d*\s*%", line.folded)
+            if level is not None:
+                stack = [(lv, y) for lv, y in stack if lv < level]
+                if is_year_line:
+                    stack.append((level, year))
+            elif is_year_line and re.fullmatch(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded):
+                stack.append((9, year))
+            out.append(stack[-1][1] if stack else None)
+        return out
+
+    # ------------------------------------------------------------------------ tsv tables
+    def _header_roles(self, cells: list[str]) -> dict[str, int]:
+        roles: dict[str, int] = {}
+        for i, c in enumerate(cells):
+            c = c.strip()
+            for role in ("number", "label", "unit", "note"):
+                if role not in roles and any(rx.fullmatch(c) for rx in self._hdr[role]):
+                    roles[role] = i
+        return roles
+
+    def tsv_tables(self) -> None:
+        i = 0
+        n = len(self.lines)
+        while i < n:
+            line = self.lines[i]
+            if "\t" not in line.text:
+                i += 1
+                continue
+            cells = line.folded.split("\t")
+            roles = self._header_roles(cells)
+            if "label" not in roles:
+                i += 1
+                continue
+            cols = {j: parse_columns(self.g, c) for j, c in enumerate(cells)
+                    if j not in roles.values()}
+            value_cols = {j: cs[0] for j, cs in cols.items() if len(cs) == 1}
+            if not value_cols:
+                i += 1
+                continue  # a table of names without figures: its cells are read as prose
+            self.layouts.append("tsv_table")
+            header = line.folded
+            j = i + 1
+            while j < n:
+                row = self.lines[j]
+                if row.blank:
+                    j += 1
+                    continue
+                if "\t" not in row.text:
+                    break
+                self.consumed[j] = 1
+                if row.folded.strip() == header.strip():
+                    j += 1
+                    continue
+                self._tsv_row(row, roles, value_cols)
+                j += 1
+            self.consumed[i] = 1
+            i = j
+
+    def _tsv_row(self, row: Line, roles: dict[str, int], value_cols: dict[int, Column]) -> None:
+        spans = []
+        pos = row.start
+        for c in row.text.split("\t"):
+            spans.append((pos, pos + len(c)))
+            pos += len(c) + 1
+        def cell(j: int) -> tuple[int, int] | None:
+            return spans[j] if j < len(spans) else None
+        lab = cell(roles["label"])
+        if lab is None:
+            return
+        label_text = self.doc.text[lab[0]:lab[1]].strip()
+        unit_span = cell(roles["unit"]) if "unit" in roles else None
+        unit_folded = self.doc.folded[unit_span[0]:unit_span[1]] if unit_span else ""
+        unit_code, unit_kind = self.g.unit_from_text(unit_folded) if unit_folded.strip() else (None, None)
+        unit_text = self.doc.text[unit_span[0]:unit_span[1]].strip() if unit_span else None
+        cells: list[tuple[Column, Cell]] = []
+        for j, col in value_cols.items():
+            sp = cell(j)
+            if sp is None:
+                continue
+            c = self._cell(sp[0], sp[1])
+            if c is not None:
+                cells.append((col, c))
+        self._emit_row(label_text, lab[0], lab[1], "", unit_text, unit_code, unit_kind, cells,
+                       row_start=row.start, row_end=row.end, reader="tsv_table")
+
+    def _cell(self, a: int, b: int) -> Cell | None:
+        folded = self.doc.folded
+        if not folded[a:b].strip() or re.fullmatch(r"\s*[-x–—…]+\s*", folded[a:b]):
+            return None
+        ms = [m for m in self.g.mentions(folded, a, b, self.mask) if _paren_depths(folded[a:m.num_start + 1])[-1] == 0]
+        if not ms:
+            return Cell(a, b, None, folded[a:b].strip(), qualitative=True)
+        m = ms[0]
+        cond = self.doc.text[m.end:b].strip(" ;,\n") or None
+        return Cell(m.start, b, m, folded[a:b].strip(), condition=cond)
+
+    # ------------------------------------------------------------------------ pdf tables
+    def _is_pdf_header(self, line: Line) -> bool:
+        s = line.stripped
+        if "\t" in line.text or len(s) > 90:
+            return False
+        has = {role: any(rx.search(s) for rx in rxs) for role, rxs in self._hdr.items()}
+        first = s.split(" ")[0] if s else ""
+        starts_with_number = any(rx.fullmatch(first) for rx in self._hdr["number"])
+        return has["label"] and has["unit"] and (starts_with_number or len(s) < 40)
+
+    def _header_block(self, i: int) -> tuple[str, int]:
+        """Header text from line i and the index of the first line after the header."""
+        parts = [self.lines[i].folded]
+        j = i + 1
+        header_words = re.compile(
+            r"^\s*(?:(?:thuc|hien|nam|ke|hoach|den|uoc|th|kh|muc|tieu|chi|so|nam|giai|doan|"
+            r"ghi|chu|du|kien|phan|dau|ket|qua|(?:19|20)\d\d|-)\s*)+$"
+        )
+        while j < len(self.lines):
+            ln = self.lines[j]
+            if ln.blank:
+                j += 1
+                continue
+            if header_words.match(ln.folded):
+                parts.append(ln.folded)
+                j += 1
+                continue
+            break
+        return " ".join(parts), j
+
+    def pdf_tables(self) -> None:
+        i = 0
+        while i < len(self.lines):
+            if self.consumed[i] or not self._is_pdf_header(self.lines[i]):
+                i += 1
+                continue
+            header, j = self._header_block(i)
+            tail = header
+            unit_pos = max((m.end() for rx in self._hdr["unit"] for m in rx.finditer(header)), default=0)
+            tail = header[unit_pos:]
+            cols = parse_columns(self.g, tail)
+            if not cols:
+                i += 1
+                continue
+            self.layouts.append("pdf_table")
+            for k in range(i, j):
+                self.consumed[k] = 1
+            i = self._pdf_rows(j, cols)
+
+    _ROW_START = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})*)\.?(?:\s+|$)")
+
+    def _pdf_rows(self, i: int, cols: list[Column]) -> int:
+        """Read rows from line i; returns the index of the first line after the table."""
+        k = len(cols)
+        rows: list[dict] = []  # each: number, parent, lines, sub
+        current: dict | None = None
+        last_main = 0
+        last_sub = 0
+        footers: set[int] = set()
+        n = len(self.lines)
+        while i < n:
+            line = self.lines[i]
+            if line.blank:
+                i += 1
+                continue
+            if self._is_pdf_header(line):  # page-break repeat of the header
+                # bare integers just before it are a page footer
+                if current and current["lines"]:
+                    last = self.lines[current["lines"][-1]]
+                    if re.fullmatch(r"\s*\d{1,4}(?:\s+\d{1,4})*\s*", last.folded):
+                        footers.add(last.no)
+                        if self._row_cells_count(current, footers) < k:
+                            footers.discard(last.no)  # the row needs it: a value, not a footer
+                _h, j = self._header_block(i)
+                for x in range(i, j):
+                    self.consumed[x] = 1
+                i = j
+                continue
+            level = heading_level(line)
+            complete = current is not None and self._row_cells_count(current, footers) >= k
+            if level is not None and level <= 2 and (current is None or complete or level == 1):
+                break
+            m = self._ROW_START.match(line.folded)
+            if m and self.mask[line.start + m.start(1)]:
+                m = None  # '8 loại vắc xin' continues a cell; it does not open row 8
+            started = False
+            if m:
+                num = m.group(1)
+                parts = num.split(".")
+                rest = line.folded[m.end():].strip()
+                expected_main = {str(last_main + 1), str(last_main + 2)} if last_main else {"1", "01"}
+                is_sub = len(parts) == 2 and parts[0] == str(last_main) and int(parts[1]) in (last_sub + 1, last_sub + 2)
+                is_main = len(parts) == 1 and str(int(parts[0])) in {str(int(x)) for x in expected_main}
+                if is_sub or is_main:
+                    nxt = self._next_nonblank(i + 1)
+                    label_next = nxt is not None and re.match(r"^\s*[a-zđ]", self.lines[nxt].folded) is not None \
+                        and not re.match(r"^\s*\(", self.lines[nxt].folded)
+                    has_label = bool(re.match(r"[a-zđ(]", rest))
+                    if has_label or complete or current is None or (not rest and label_next):
+                        if is_main:
+                            last_main, last_sub = int(parts[0]), 0
+                            current = {"number": num, "parent": None, "lines": [i], "start": line.start + m.end(), "sub": False}
+                        else:
+                            last_sub = int(parts[1])
+                            parent = next((r for r in reversed(rows) if r["number"] == parts[0]), None)
+                            if parent is not None:
+                                parent["has_children"] = True
+                            current = {"number": num, "parent": parent, "lines": [i], "start": line.start + m.end(), "sub": True}
+                        rows.append(current)
+                        started = True
+            if not started and re.match(r"^\s*[-+]\s+\S", line.folded) and current is not None:
+                main = current if not current["sub"] else (current["parent"] or current)
+                if self._row_cells_count(main, footers) >= k or current["sub"]:
+                    dash = re.match(r"^\s*[-+]\s+", line.folded)
+                    current = {"number": f"{main['number']}-", "parent": main, "lines": [i],
+                               "start": line.start + dash.end(), "sub": True}
+                    main["has_children"] = True
+                    rows.append(current)
+                    started = True
+            continues = complete and re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None
+            if not started and not continues and (current is None or complete):
+                # a group label ('Chỉ số đầu vào') or stray text between rows
+                if current is not None and len(line.stripped) > 120:
+                    break
+                self.consumed[i] = 1
+                i += 1
+                continue
+            if not started:
+                current["lines"].append(i)
+            self.consumed[i] = 1
+            i += 1
+        for row in rows:
+            self._pdf_row(row, cols, footers)
+        return i
+
+    def _next_nonblank(self, i: int) -> int | None:
+        while i < len(self.lines):
+            if not self.lines[i].blank:
+                return i
+            i += 1
+        return None
+
+    def _row_span(self, row: dict, footers: set[int]) -> tuple[int, int, list[tuple[int, int]]]:
+        pieces = []
+        for ln in row["lines"]:
+            if ln in footers:
+                continue
+            line = self.lines[ln]
+            a = row["start"] if ln == row["lines"][0] else line.start
+            pieces.append((a, line.end))
+        if not pieces:
+            return row["start"], row["start"], []
+        return pieces[0][0], pieces[-1][1], pieces
+
+    def _row_cells(self, row: dict, footers: set[int]) -> tuple[list[Cell], int, int, int]:
+        """Cells of a row and where its label ends: (cells, label_start, label_end, unit_end)."""
+        a, b, pieces = self._row_span(row, footers)
+        folded = self.doc.folded
+        excluded = set()
+        for ln in row["lines"]:
+            if ln in footers:
+                excluded.add(ln)
+        ms = [m for m in self.g.mentions(folded, a, b, self.mask)
+              if self.doc.line_of(m.num_start) - 1 not in excluded]
+        depth = _paren_depths(folded[a:b])
+        ms = [m for m in ms if depth[m.num_start - a] == 0]
+        if not ms:
+            # fully qualitative row: cells open at qualitative starters after the unit column
+            splits = _qualitative_splits(self.g, folded, a, b)
+            if not splits or not folded[a:splits[0]].strip():
+                return [], a, b, b  # no cells, or a group row whose words merely open with a verb
+            cells = []
+            for idx, s in enumerate(splits):
+                e = splits[idx + 1] if idx + 1 < len(splits) else b
+                cells.append(Cell(s, e, None, folded[s:e].strip(), qualitative=True))
+            return cells, a, splits[0], splits[0]
+        label_end = ms[0].start
+        cells: list[Cell] = []
+        for idx, m in enumerate(ms):
+            seg_end = ms[idx + 1].start if idx + 1 < len(ms) else b
+            splits = _qualitative_splits(self.g, folded, m.end, seg_end)
+            cond_end = splits[0] if splits else seg_end
+            cond = re.sub(r"\s+", " ", self.doc.text[m.end:cond_end]).strip(" ;,") or None
+            cells.append(Cell(m.start, cond_end, m, folded[m.start:cond_end].strip(), condition=cond))
+            for sidx, s in enumerate(splits):
+                e = splits[sidx + 1] if sidx + 1 < len(splits) else seg_end
+                cells.append(Cell(s, e, None, folded[s:e].strip(), qualitative=True))
+        return cells, a, label_end, label_end
+
+    def _row_cells_count(self, row: dict, footers: set[int]) -> int:
+        return len(self._row_cells(row, footers)[0])
+
+    def _pdf_row(self, row: dict, cols: list[Column], footers: set[int]) -> None:
+        cells, a, label_end, _ = self._row_cells(row, footers)
+        folded = self.doc.folded
+        label_folded = folded[a:label_end]
+        unit_code, unit_kind, ustart = self.g.unit_suffix(label_folded)
+        label_stop = a + ustart if unit_code else label_end
+        unit_text = self.doc.text[a + ustart:label_end].strip() if unit_code else None
+        label_text = re.sub(r"\s+", " ", self.doc.text[a:label_stop]).strip()
+        parent_label = ""
+        if row["parent"] is not None:
+            pa, pb, _ = self._row_span(row["parent"], footers)
+            pcells, _pa, plabel_end, _u = self._row_cells(row["parent"], footers)
+            parent_label = folded[pa:plabel_end]
+        if not cells:
+            if (row["sub"] and not label_text) or row.get("has_children"):
+                return  # a group row: its sub-rows carry the figures
+            self._unmapped_row(a, max(label_end, a + 1), label_text, parent_label,
+                               "no_figures", "indicator row without figures")
+            return
+        if len(cells) != len(cols):
+            self._unmapped_row(a, self._row_span(row, footers)[1], label_text, parent_label,
+                               "cells_mismatch",
+                               f"{len(cells)} figures in a row of a {len(cols)}-column table; "
+                               "columns cannot be assigned without guessing")
+            return
+        self._emit_row(label_text, a, label_stop, parent_label, unit_text, unit_code, unit_kind,
+                       list(zip(cols, cells, strict=True)), row_start=a,
+                       row_end=self._row_span(row, footers)[1], reader="pdf_table")
+
+    def _unmapped_row(self, a: int, b: int, label: str, parent: str, code: str, reason: str) -> None:
+        matches = self.catalog.match(fold_phrase(label), context=parent, has_denominator=True)
+        if matches:
+            reason += f" (indicator {matches[0].code})"
+        self.unmapped.append(Unmapped(a, b, code, reason))
+
+    # -------------------------------------------------------------------------- emit rows
+    def _emit_row(self, label_text: str, la: int, lb: int, parent_label: str, unit_text: str | None,
+                  unit_code: str | None, unit_kind: str | None, cells: list[tuple[Column, Cell]],
+                  row_start: int, row_end: int, reader: str) -> None:
+        folded = self.doc.folded
+        label_folded = folded[la:lb]
+        has_denominator = (
+            self.g.has_denominator(label_folded) or unit_kind == "rate"
+            or any(c.mention is not None and c.mention.unit_kind == "rate" for _col, c in cells)
+        )
+        matches = self.catalog.match(label_folded, has_denominator=has_denominator)
+        if not matches and parent_label:
+            matches = self.catalog.match(label_folded, context=parent_label,
+                                         has_denominator=has_denominator)
+        choice = self._choose(matches, unit_code)
+        if isinstance(choice, str):
+            self.unmapped.append(Unmapped(row_start, row_end, "no_indicator" if not matches else "ambiguous",
+                                          choice + f": {label_text!r}"))
+            return
+        label_comp, _s = self.g.comparator_before(label_folded + " ", len(label_folded.rstrip()))
+        label_comp = label_comp if label_folded.rstrip().endswith(
+            tuple(p for p, _c in self.g._comparator_words)) else None
+        for col, cell in cells:
+            year = col.year if col.year is not None else self.ctx.fallback_year()
+            fig = self._figure(choice.code, cell, col.kind, col.is_estimate, year, label_text,
+                               unit_text, unit_code, label_comp, reader)
+            self.figures.append(fig)
+
+    def _choose(self, matches: list[Match], unit_code: str | None) -> Match | str:
+        if not matches:
+            return "no indicator in the catalog matches this label"
+        top = [m for m in matches if m.score == matches[0].score]
+        if len(top) > 1 and unit_code:
+            same_unit = [m for m in top if self.catalog.indicators[m.code].unit == unit_code]
+            if len(same_unit) == 1:
+                return same_unit[0]
+        if len(top) > 1:
+            return "ambiguous label, matches " + " and ".join(m.code for m in top)
+        return top[0]
+
+    def _figure(self, code: str, cell: Cell, kind: str, col_estimate: bool, year: int | None,
+                label: str, unit_text: str | None, unit_code: str | None, label_comp: str | None,
+                reader: str) -> Figure:
+        m = cell.mention
+        text = self.doc.text
+        if m is None:
+            words = re.sub(r"\s+", " ", text[cell.start:cell.end]).strip()
+            return Figure(code, year, kind, col_estimate, None, None, words, unit_text, unit_code,
+                          label, cell.start, cell.start + len(text[cell.start:cell.end].rstrip()),
+                          reader, qualitative=True)
+        notes = []
+        if m.footnote is not None and m.footnote in self.doc.footnotes:
+            notes.append(f"footnote {m.footnote}: {self.doc.footnotes[m.footnote].text}")
+        value_reported = re.sub(r"\s+", " ", text[m.start:m.end]).strip()
+        if m.unit_code is not None:
+            u_text, u_code = text[m.num_end:m.end].strip(), m.unit_code
+            u_text = re.sub(r"\s*\(.*$", "", u_text, flags=re.S).strip() or u_text
+        else:
+            u_text, u_code = unit_text, unit_code
+        condition = cell.condition
+        if condition and re.fullmatch(r"\(?\s*ước.*\)?", condition, flags=re.I):
+            condition = None
+        return Figure(
+            code, year, kind, m.is_estimate or col_estimate, m.comparator or label_comp, m.value,
+            value_reported, u_text, u_code, label, m.start, m.end if not condition else cell.end,
+            reader, condition=condition, notes=notes,
+        )
+
+    # ------------------------------------------------------------------------------ prose
+    def prose(self) -> None:
+        years = self.heading_years()
+        folded = self.doc.folded
+        saw = False
+        for sent in self._sentences():
+            a, b = sent
+            line_idx = self.doc.line_of(a) - 1
+            heading_year = years[line_idx] if 0 <= line_idx < len(years) else None
+            sentence = folded[a:b]
+            year = self.g.year_in(sentence)
+            year = year if year is not None else heading_year
+            year = year if year is not None else self.ctx.fallback_year()
+            kind = "actual" if self.g.is_actual_sentence(sentence) else "target"
+            clauses = self._clauses(a, b)
+            for ci, (ca, cb) in enumerate(clauses):
+                ms = [m for m in self.g.mentions(folded, ca, cb, self.mask, ranges=True)
+                      if self._is_figure(m)]
+                if not ms:
+                    continue
+                context = folded[a:ca]
+                if self._clause(ca, cb, ms, context, year, kind):
+                    saw = True
+        if saw:
+            self.layouts.append("prose")
+
+    def _sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans outside figure tables: split at full stops, items and headings."""
+        text = self.doc.text
+        spans: list[tuple[int, int]] = []
+        start: int | None = None
+        for line in self.lines:
+            if self.consumed[line.no]:
+                if start is not None:
+                    spans.append((start, self.lines[line.no - 1].end))
+                    start = None
+                continue
+            if line.blank:
+                continue
+            opens = bool(re.match(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)",
+                                  line.folded)) or heading_level(line) is not None
+            is_tsv = "\t" in line.text
+            if start is not None and (opens or is_tsv):
+                spans.append((start, line.start - 1))
+                start = None
+            if start is None:
+                start = line.start
+            if is_tsv:
+                spans.append((start, line.end))
+                start = None
+        if start is not None:
+            spans.append((start, len(text)))
+        out: list[tuple[int, int]] = []
+        for a, b in spans:
+            seg_start = a
+            for m in re.finditer(r"(?<![\d.])\.(?=\s+[\"'(\-A-ZĐÀ-Ỹ0-9]|\s*$)|\t", text[a:b]):
+                end = a + m.end()
+                if text[seg_start:end].strip():
+                    out.append((seg_start, end))
+                seg_start = end
+            if text[seg_start:b].strip():
+                out.append((seg_start, b))
+        return out
+
+    def _clauses(self, a: int, b: int) -> list[tuple[int, int]]:
+        text = self.doc.text
+        out = []
+        s = a
+        for m in re.finditer(r"[;:]", text[a:b]):
+            e = a + m.end()
+            out.append((s, e))
+            s = e
+        out.append((s, b))
+        return [(x, y) for x, y in out if text[x:y].strip()]
+
+    def _figure_bearing(self, m: Mention) -> bool:
+        return m.comparator is not None or m.unit_kind == "rate"
+
+    @staticmethod
+    def _is_figure(m: Mention) -> bool:
+        """In running text a bare number (no comparator, no unit) is not a figure."""
+        return m.comparator is not None or m.unit_code is not None
+
+    def _clause(self, ca: int, cb: int, ms: list[Mention], context: str, year: int | None,
+                kind: str) -> bool:
+        folded = self.doc.folded
+        clause = folded[ca:cb]
+        # A denominator after the last figure is shared by the whole list:
+        # 'Đạt 35 giường bệnh viện, 10 bác sĩ, ..., 20 điều dưỡng viên trên 10.000 dân'.
+        tail = folded[ms[-1].num_end:cb]
+        shared_unit = self.g.denominator_unit(tail)
+        n = len(ms)
+        befores, afters = [], []
+        for i, m in enumerate(ms):
+            prev_end = ms[i - 1].end if i else ca
+            next_start = ms[i + 1].start if i + 1 < n else cb
+            own = m.has_denominator or m.unit_kind == "rate" or shared_unit is not None
+            before, after = folded[prev_end:m.start], folded[m.num_end:next_start]
+            befores.append(self.catalog.match(
+                before, has_denominator=own or self.g.has_denominator(before)))
+            afters.append(self.catalog.match(
+                after, has_denominator=own or self.g.has_denominator(after)))
+        lf = sum(1 for x in befores if x)
+        vf = sum(1 for x in afters if x)
+        chosen = afters if vf > lf else befores
+        any_figure = False
+        for i, m in enumerate(ms):
+            matches = chosen[i]
+            region_a = (ms[i - 1].end if i else ca) if chosen is befores else m.num_end
+            region_b = m.start if chosen is befores else (ms[i + 1].start if i + 1 < n else cb)
+            if not matches:
+                prev_text = context + " " + folded[ca:region_a]
+                den = (m.has_denominator or m.unit_kind == "rate" or shared_unit is not None
+                       or self.g.has_denominator(clause))
+                matches = self.catalog.match(folded[region_a:region_b], context=prev_text.strip(),
+                                             has_denominator=den)
+            bearing = self._figure_bearing(m) or bool(matches)
+            if not bearing:
+                continue
+            any_figure = True
+            span_a = min(region_a, m.start) if chosen is befores else m.start
+            span_b = m.end if chosen is befores else max(region_b, m.end)
+            span_a, span_b = self._trim(span_a, span_b)
+            choice = self._choose(matches, m.unit_code or shared_unit)
+            if isinstance(choice, str):
+                self.unmapped.append(Unmapped(span_a, span_b, "no_indicator" if not matches else "ambiguous", choice))
+                continue
+            if year is None:
+                self.unmapped.append(Unmapped(span_a, span_b, "no_year",
+                                              f"indicator {choice.code} recognised but no year can be attributed "
+                                              "(no year in the sentence, its headings, the title or the sidecar)"))
+                continue
+            label = re.sub(r"\s+", " ", self.doc.text[region_a:region_b]).strip(" ,;:.-")
+            unit_text = re.sub(r"\s+", " ", self.doc.text[m.num_end:m.end]).strip() or None
+            fig = Figure(
+                choice.code, year, kind, m.is_estimate, m.comparator, m.value,
+                re.sub(r"\s+", " ", self.doc.text[m.start:m.end]).strip(), unit_text,
+                m.unit_code if m.unit_code else shared_unit,
+                label, span_a, span_b, "prose", range_high=m.range_high,
+            )
+            if m.unit_code == "count" and shared_unit:
+                fig.unit_code_reported = shared_unit
+            self.figures.append(fig)
+        return any_figure
+
+    def _trim(self, a: int, b: int) -> tuple[int, int]:
+        text = self.doc.text
+        while a < b and text[a] in " \t\n,;:.-":
+            a += 1
+        while b > a and text[b - 1] in " \t\n,;:":
+            b -= 1
+        return a, b
+
+
+def extract(doc: Document, catalog: Catalog, context: Context) -> Extraction:
+    """Every figure in ``doc``: table rows, objective lists and running text."""
+    return Reader(doc, catalog, context).run()
