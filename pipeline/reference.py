@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,7 +64,7 @@ def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 def geo_2025_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """The `geo_2025` table: the 34 provinces since 1 July 2025 (a separate code namespace)."""
     df = pd.read_csv(reference_dir / "provinces_from_2025_07.csv", dtype=str)
-    return df.rename(columns={})[["code", "name_vi", "name_en", "kind", "full_name_vi", "full_name_en"]]
+    return df[["code", "name_vi", "name_en", "kind", "full_name_vi", "full_name_en"]]
 
 
 @dataclass
@@ -74,7 +75,9 @@ class GeoResolver:
 
     def __post_init__(self) -> None:
         self._by_code = dict(zip(self.geo["geo_code"], self.geo["name_vi"], strict=True))
+        self._level = dict(zip(self.geo["geo_code"], self.geo["level"], strict=True))
         self._by_key: dict[str, list[str]] = {}
+        self._exact: dict[str, list[str]] = {}
         for code, name, full, level, parent in zip(
             self.geo["geo_code"], self.geo["name_vi"], self.geo["full_name_vi"],
             self.geo["level"], self.geo["parent_code"], strict=True,
@@ -85,12 +88,23 @@ class GeoResolver:
                 keys.add(_geo_key(f"{name} ({self._by_code[parent]})"))
             for k in keys:
                 self._by_key.setdefault(k, []).append(code)
+            exact_keys = {_exact_key(name), _exact_key(full)}
+            if level == "district" and parent in self._by_code:
+                exact_keys.add(_exact_key(f"{name}, {self._by_code[parent]}"))
+            for k in exact_keys:
+                self._exact.setdefault(k, []).append(code)
 
     def resolve(self, value: object) -> str:
         text = str(value).strip()
         if text in self._by_code:
             return text
-        codes = self._by_key.get(_geo_key(text), [])
+        exact = self._exact.get(_exact_key(text), [])
+        codes = exact if exact else self._by_key.get(_geo_key(text), [])
+        if len(codes) > 1:
+            # a bare name means the province when one province has it ('Kon Tum', not the city)
+            provinces = [c for c in codes if self._level[c] == "province"]
+            if len(provinces) == 1:
+                return provinces[0]
         if len(codes) == 1:
             return codes[0]
         if len(codes) > 1:
@@ -102,6 +116,11 @@ class GeoResolver:
         names = sorted({self._by_code[self._by_key[k][0]] for k in close})
         hint = f" Did you mean: {', '.join(names)}?" if names else ""
         raise ReferenceError(f"unknown geo {text!r}.{hint}")
+
+
+def _exact_key(name: str) -> str:
+    """Case- and spacing-insensitive, diacritics kept: 'Tam Đường' is not 'Tam Dương'."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().replace("-", " ").split())
 
 
 def _geo_key(name: str) -> str:

@@ -1,0 +1,164 @@
+"""Command line: ``python -m pipeline build | sql | sources | explain | docs | notebooks | bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from pipeline.raw import InputError
+
+
+def _print_frame(df, csv: bool) -> None:
+    import pandas as pd
+
+    if csv:
+        df.to_csv(sys.stdout, index=False)
+        return
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(df.to_string(index=False) if len(df) else "(no rows)")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline.warehouse import BuildError, build
+
+    try:
+        build(validate=not args.no_validate)
+    except InputError as e:
+        print(f"build stopped: {e}\nThe previous warehouse is unchanged.", file=sys.stderr)
+        return 2
+    except BuildError as e:
+        print(f"build stopped by the quality gate:\n{e}\nThe previous warehouse is unchanged.",
+              file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipeline.warehouse import connect
+
+    try:
+        con = connect(Path(args.warehouse) if args.warehouse else None)
+    except FileNotFoundError as e:
+        print(e, file=sys.stderr)
+        return 2
+    try:
+        _print_frame(con.execute(args.query).df(), args.csv)
+    except duckdb.Error as e:
+        print(f"query failed: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from pipeline.warehouse import connect
+
+    con = connect()
+    df = con.execute("""
+        SELECT s.source_id, s.geo_code, g.name_vi AS geo,
+               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id) AS observations,
+               (SELECT count(*) FROM unmapped u WHERE u.source_id = s.source_id) AS unmapped,
+               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+                  AND len(o.flags) > 0) AS flagged,
+               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+                  AND list_contains(o.flags, 'conflict')) AS conflicts,
+               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+                  AND list_contains(o.flags, 'unit_corrected')) AS units_corrected,
+               s.n_corrections AS corrections,
+               array_to_string(s.layouts, ',') AS layouts
+        FROM source_document s JOIN geo g USING (geo_code) ORDER BY s.source_id""").df()
+    con.close()
+    _print_frame(df, args.csv)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from pipeline.raw import RAW_DIR
+    from pipeline.warehouse import connect
+
+    con = connect()
+    rows = con.execute("""
+        SELECT o.*, i.name_en AS indicator_name, s.file_name, g.name_vi AS geo_name
+        FROM observation o JOIN indicator i USING (indicator_code)
+        JOIN source_document s USING (source_id) JOIN geo g ON g.geo_code = o.geo_code
+        WHERE o.observation_id = ?""", [args.observation_id]).df()
+    con.close()
+    if rows.empty:
+        print(f"no observation {args.observation_id!r}", file=sys.stderr)
+        return 1
+    r = rows.iloc[0]
+    value = "(qualitative)" if r["value"] != r["value"] else f"{r['comparator']} {r['value']:g} {r['unit_code']}"
+    print(f"{r['observation_id']}  {r['geo_name']} ({r['geo_code']})  {r['indicator_name']}")
+    print(f"  {r['kind']} {r['year']}{' (estimate)' if r['is_estimate'] else ''}: {value}")
+    print(f"  as printed: {r['value_reported']!r}  unit {r['unit_reported']!r}  label {r['label_reported']!r}")
+    if r["condition"]:
+        print(f"  condition: {r['condition']}")
+    if len(r["flags"]):
+        print(f"  flags: {', '.join(r['flags'])}")
+        for d in str(r["flag_detail"]).split("; "):
+            print("    " + textwrap.shorten(d, 150))
+    path = RAW_DIR / r["file_name"]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    a, b = int(r["line_start"]), int(r["line_end"])
+    print(f"  source: {path.name}, lines {a}-{b}")
+    for n in range(max(1, a - args.context), min(len(lines), b + args.context) + 1):
+        mark = ">" if a <= n <= b else " "
+        print(f"  {mark}{n:5} | {lines[n - 1].rstrip()}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipeline import validate
+
+    path = validate.build_data_docs()
+    print(f"Data Docs: {path}")
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from pipeline import reports
+
+    reports.run_notebooks()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipeline import bench
+
+    bench.main(args.sizes)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="extract, validate and swap in data/curated/warehouse.duckdb")
+    b.add_argument("--no-validate", action="store_true", help="skip the quality gate (debugging only)")
+    b.set_defaults(func=cmd_build)
+    q = sub.add_parser("sql", help="run a read-only query against the warehouse")
+    q.add_argument("query")
+    q.add_argument("--csv", action="store_true")
+    q.add_argument("--warehouse", help="path to a warehouse file (default: data/curated)")
+    q.set_defaults(func=cmd_sql)
+    s = sub.add_parser("sources", help="documents with counts of observations, unmapped, flags")
+    s.add_argument("--csv", action="store_true")
+    s.set_defaults(func=cmd_sources)
+    e = sub.add_parser("explain", help="an observation with the source lines around it")
+    e.add_argument("observation_id")
+    e.add_argument("--context", type=int, default=3)
+    e.set_defaults(func=cmd_explain)
+    d = sub.add_parser("docs", help="render Great Expectations Data Docs")
+    d.set_defaults(func=cmd_docs)
+    n = sub.add_parser("notebooks", help="execute notebooks, export figures and HTML to reports/")
+    n.set_defaults(func=cmd_notebooks)
+    be = sub.add_parser("bench", help="synthetic-corpus benchmark")
+    be.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
+    be.set_defaults(func=cmd_bench)
+    args = p.parse_args(argv)
+    return args.func(args)
