@@ -150,6 +150,7 @@ def build(
     cache_dir: Path | None = None,
     workers: int | None = None,
     _fail_after_load: bool = False,
+    _tamper: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> BuildReport:
     """Build the warehouse from ``raw_dir`` into ``out_dir``; atomic."""
     from pipeline import extract as extract_mod  # per-document extraction with its cache
@@ -197,6 +198,8 @@ def build(
             from pipeline import marts
 
             marts.create_views(con)
+            if _tamper is not None:  # tests inject defects here to prove the gate catches them
+                _tamper(con)
             if _fail_after_load:
                 raise BuildError("simulated failure after loading (test hook)")
             con.execute("CHECKPOINT")

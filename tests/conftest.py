@@ -1,0 +1,39 @@
+"""Shared fixtures: real DuckDB warehouses built from real (or synthetic) documents."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.raw import RAW_DIR
+from pipeline.reference import REFERENCE_DIR
+from pipeline.warehouse import build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seed documents built into a private warehouse (validated), once per session."""
+    out = tmp_path_factory.mktemp("curated")
+    cache = tmp_path_factory.mktemp("cache")
+    build(RAW_DIR, REFERENCE_DIR, out, log=lambda _m: None, cache_dir=cache)
+    return out / "warehouse.duckdb"
+
+
+@pytest.fixture()
+def con(seed_build: Path):
+    c = duckdb.connect(str(seed_build), read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture()
+def raw_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/raw for tests that add or break documents."""
+    dst = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, dst)
+    return dst
