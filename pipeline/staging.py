@@ -15,6 +15,7 @@ verbatim quote. Nothing here knows any particular document: layout is recognised
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline.grammar import Grammar, Mention
@@ -250,6 +251,10 @@ class Reader:
         hdr = self.g.lexicon["table_header"]
         self._hdr = {k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()}
 
+    def printed(self, a: int, b: int) -> str:
+        """Text as printed in the raw file (composed, whitespace collapsed): '14,3%o'."""
+        return " ".join(unicodedata.normalize("NFC", self.doc.quote(a, b)).split())
+
     # ---------------------------------------------------------------------------- driver
     def run(self) -> Extraction:
         self.tsv_tables()
@@ -338,7 +343,7 @@ class Reader:
         unit_span = cell(roles["unit"]) if "unit" in roles else None
         unit_folded = self.doc.folded[unit_span[0]:unit_span[1]] if unit_span else ""
         unit_code, unit_kind = self.g.unit_from_text(unit_folded) if unit_folded.strip() else (None, None)
-        unit_text = self.doc.text[unit_span[0]:unit_span[1]].strip() if unit_span else None
+        unit_text = self.printed(*unit_span) if unit_span else None
         cells: list[tuple[Column, Cell]] = []
         for j, col in value_cols.items():
             sp = cell(j)
@@ -559,7 +564,7 @@ class Reader:
         label_folded = folded[a:label_end]
         unit_code, unit_kind, ustart = self.g.unit_suffix(label_folded)
         label_stop = a + ustart if unit_code else label_end
-        unit_text = self.doc.text[a + ustart:label_end].strip() if unit_code else None
+        unit_text = self.printed(a + ustart, label_end) if unit_code else None
         label_text = re.sub(r"\s+", " ", self.doc.text[a:label_stop]).strip()
         parent_label = ""
         if row["parent"] is not None:
@@ -614,6 +619,7 @@ class Reader:
             year = col.year if col.year is not None else self.ctx.fallback_year()
             fig = self._figure(choice.code, cell, col.kind, col.is_estimate, year, label_text,
                                unit_text, unit_code, label_comp, reader)
+            fig.start = row_start  # the quote runs from the row's label to the figure's cell
             self.figures.append(fig)
 
     def _choose(self, matches: list[Match], unit_code: str | None) -> Match | str:
@@ -634,16 +640,16 @@ class Reader:
         m = cell.mention
         text = self.doc.text
         if m is None:
-            words = re.sub(r"\s+", " ", text[cell.start:cell.end]).strip()
+            words = self.printed(cell.start, cell.end)
             return Figure(code, year, kind, col_estimate, None, None, words, unit_text, unit_code,
                           label, cell.start, cell.start + len(text[cell.start:cell.end].rstrip()),
                           reader, qualitative=True)
         notes = []
         if m.footnote is not None and m.footnote in self.doc.footnotes:
             notes.append(f"footnote {m.footnote}: {self.doc.footnotes[m.footnote].text}")
-        value_reported = re.sub(r"\s+", " ", text[m.start:m.end]).strip()
+        value_reported = self.printed(m.start, m.end)
         if m.unit_code is not None:
-            u_text, u_code = text[m.num_end:m.end].strip(), m.unit_code
+            u_text, u_code = self.printed(m.num_end, m.end), m.unit_code
             u_text = re.sub(r"\s*\(.*$", "", u_text, flags=re.S).strip() or u_text
         else:
             u_text, u_code = unit_text, unit_code
@@ -789,10 +795,10 @@ class Reader:
                                               "(no year in the sentence, its headings, the title or the sidecar)"))
                 continue
             label = re.sub(r"\s+", " ", self.doc.text[region_a:region_b]).strip(" ,;:.-")
-            unit_text = re.sub(r"\s+", " ", self.doc.text[m.num_end:m.end]).strip() or None
+            unit_text = self.printed(m.num_end, m.end) or None
             fig = Figure(
                 choice.code, year, kind, m.is_estimate, m.comparator, m.value,
-                re.sub(r"\s+", " ", self.doc.text[m.start:m.end]).strip(), unit_text,
+                self.printed(m.start, m.end), unit_text,
                 m.unit_code if m.unit_code else shared_unit,
                 label, span_a, span_b, "prose", range_high=m.range_high,
             )

@@ -68,10 +68,11 @@ _SAME_LENGTH_SUBS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"^[ \t]*#{1,6}(?=\s)", re.M), lambda m: " " * len(m.group())),
     (re.compile(r"\*\*|__"), "  "),
     (re.compile(r"(?<=\w)\*|\*(?=\w)"), " "),
-    (re.compile(r"%\s?o(?![a-zđ])", re.I), lambda m: "‰" + " " * (len(m.group()) - 1)),
-    (re.compile(r"[⁰°o0]\s?/\s?0000|o/oooo"), lambda m: "⁰/0000".ljust(len(m.group()))
+    # unit symbols are right-aligned so a span ending at the symbol ends where the raw text does
+    (re.compile(r"%\s?o(?![a-zđ])", re.I), lambda m: "‰".rjust(len(m.group()))),
+    (re.compile(r"[⁰°o0]\s?/\s?0000|o/oooo"), lambda m: "⁰/0000".rjust(len(m.group()))
      if len(m.group()) >= 6 else m.group()),
-    (re.compile(r"[⁰°]\s?/\s?00(?!0)"), lambda m: "‰".ljust(len(m.group()))),
+    (re.compile(r"[⁰°]\s?/\s?00(?!0)"), lambda m: "‰".rjust(len(m.group()))),
 ]
 
 _FOOTNOTE_RULE = re.compile(r"^[ \t_]{20,}$")
