@@ -101,7 +101,7 @@ class GeoResolver:
         exact = self._exact.get(_exact_key(text), [])
         codes = exact if exact else self._by_key.get(_geo_key(text), [])
         if len(codes) > 1:
-            # a bare name means the province when one province has it ('Kon Tum', not the city)
+            # a bare name means the province when exactly one province has it, not a same-named city
             provinces = [c for c in codes if self._level[c] == "province"]
             if len(provinces) == 1:
                 return provinces[0]
@@ -119,7 +119,7 @@ class GeoResolver:
 
 
 def _exact_key(name: str) -> str:
-    """Case- and spacing-insensitive, diacritics kept: 'Tam Đường' is not 'Tam Dương'."""
+    """Case- and spacing-insensitive, diacritics kept, so two places that differ only by diacritics stay apart."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().replace("-", " ").split())
 
 

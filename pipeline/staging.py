@@ -449,7 +449,8 @@ class Reader:
             if level is not None and level <= 2 and (current is None or complete or level == 1):
                 break
             m = self._ROW_START.match(line.folded)
-            if m and self.mask[line.start + m.start(1)]:
+            label_number = bool(m and self.mask[line.start + m.start(1)])
+            if label_number:
                 m = None  # '8 loại vắc xin' continues a cell; it does not open row 8
             started = False
             if m:
@@ -485,7 +486,8 @@ class Reader:
                     main["has_children"] = True
                     rows.append(current)
                     started = True
-            continues = complete and re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None
+            continues = complete and (
+                label_number or re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None)
             if not started and not continues and (current is None or complete):
                 # a group label ('Chỉ số đầu vào') or stray text between rows
                 if current is not None and len(line.stripped) > 120:
