@@ -50,10 +50,10 @@ CREATE TABLE indicator (
   direction VARCHAR, definition VARCHAR, sdg_code VARCHAR, min_plausible DOUBLE,
   max_plausible DOUBLE, aliases_vi VARCHAR);
 CREATE TABLE source_document (
-  source_id VARCHAR, geo_code VARCHAR, title VARCHAR, title_en VARCHAR, issuer VARCHAR,
+  source_id VARCHAR, geo_code VARCHAR, title VARCHAR, issuer VARCHAR,
   issued_on VARCHAR, doc_number VARCHAR, url VARCHAR, file_name VARCHAR, sha256 VARCHAR,
-  n_lines INTEGER, default_year INTEGER, layouts VARCHAR[], n_corrections INTEGER,
-  extractor_version VARCHAR);
+  n_lines INTEGER, title_en VARCHAR, default_year INTEGER, layouts VARCHAR[],
+  n_corrections INTEGER, extractor_version VARCHAR);
 CREATE TABLE observation (
   observation_id VARCHAR, source_id VARCHAR, geo_code VARCHAR, indicator_code VARCHAR,
   year INTEGER, kind VARCHAR, is_estimate BOOLEAN, comparator VARCHAR, value DOUBLE,
@@ -67,8 +67,8 @@ CREATE TABLE correction (
   correction_id VARCHAR, source_id VARCHAR, action VARCHAR, reason VARCHAR, quote VARCHAR,
   status VARCHAR, n_observations INTEGER);
 CREATE TABLE build_info (
-  built_at TIMESTAMP, git_commit VARCHAR, package_version VARCHAR, extractor_version VARCHAR,
-  catalog_hash VARCHAR, n_sources INTEGER, n_observations INTEGER, n_unmapped INTEGER,
+  built_at TIMESTAMP, git_commit VARCHAR, package_version VARCHAR, n_sources INTEGER,
+  n_observations INTEGER, n_unmapped INTEGER, extractor_version VARCHAR, catalog_hash VARCHAR,
   n_indicators INTEGER, duckdb_version VARCHAR, python_version VARCHAR,
   build_seconds DOUBLE, validation_seconds DOUBLE, n_extracted INTEGER, n_cached INTEGER);
 CREATE TABLE validation_result (
