@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline build | sql | sources | explain | docs | notebooks | bench``."""
+"""Command line: the commands of ``python -m pipeline``
+(build, sql, sources, explain, docs, notebooks, bench)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ def _print_frame(df, csv: bool) -> None:
     if csv:
         df.to_csv(sys.stdout, index=False)
         return
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
-                           "display.max_colwidth", 60):
+    with pd.option_context(
+        "display.max_rows",
+        500,
+        "display.max_columns",
+        50,
+        "display.width",
+        200,
+        "display.max_colwidth",
+        60,
+    ):
         print(df.to_string(index=False) if len(df) else "(no rows)")
 
 
@@ -30,8 +39,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"build stopped: {e}\nThe previous warehouse is unchanged.", file=sys.stderr)
         return 2
     except BuildError as e:
-        print(f"build stopped by the quality gate:\n{e}\nThe previous warehouse is unchanged.",
-              file=sys.stderr)
+        print(
+            f"build stopped by the quality gate:\n{e}\nThe previous warehouse is unchanged.",
+            file=sys.stderr,
+        )
         return 3
     return 0
 
@@ -83,20 +94,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from pipeline.warehouse import connect
 
     con = connect()
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT o.*, i.name_en AS indicator_name, s.file_name, g.name_vi AS geo_name
         FROM observation o JOIN indicator i USING (indicator_code)
         JOIN source_document s USING (source_id) JOIN geo g ON g.geo_code = o.geo_code
-        WHERE o.observation_id = ?""", [args.observation_id]).df()
+        WHERE o.observation_id = ?""",
+        [args.observation_id],
+    ).df()
     con.close()
     if rows.empty:
         print(f"no observation {args.observation_id!r}", file=sys.stderr)
         return 1
     r = rows.iloc[0]
-    value = "(qualitative)" if r["value"] != r["value"] else f"{r['comparator']} {r['value']:g} {r['unit_code']}"
+    value = (
+        "(qualitative)"
+        if r["value"] != r["value"]
+        else f"{r['comparator']} {r['value']:g} {r['unit_code']}"
+    )
     print(f"{r['observation_id']}  {r['geo_name']} ({r['geo_code']})  {r['indicator_name']}")
     print(f"  {r['kind']} {r['year']}{' (estimate)' if r['is_estimate'] else ''}: {value}")
-    print(f"  as printed: {r['value_reported']!r}  unit {r['unit_reported']!r}  label {r['label_reported']!r}")
+    print(
+        f"  as printed: {r['value_reported']!r}  unit {r['unit_reported']!r}  "
+        f"label {r['label_reported']!r}"
+    )
     if r["condition"]:
         print(f"  condition: {r['condition']}")
     if len(r["flags"]):
@@ -139,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="extract, validate and swap in data/curated/warehouse.duckdb")
-    b.add_argument("--no-validate", action="store_true", help="skip the quality gate (debugging only)")
+    b.add_argument(
+        "--no-validate", action="store_true", help="skip the quality gate (debugging only)"
+    )
     b.set_defaults(func=cmd_build)
     q = sub.add_parser("sql", help="run a read-only query against the warehouse")
     q.add_argument("query")

@@ -95,15 +95,23 @@ class Grammar:
                 fa = fold_phrase(a)
                 aliases.append((fa, u.code, u.kind))
         aliases.sort(key=lambda t: -len(t[0]))
-        self._unit_aliases = [(re.compile(phrase_regex(fa)), code, kind, fa) for fa, code, kind in aliases]
+        self._unit_aliases = [
+            (re.compile(phrase_regex(fa)), code, kind, fa) for fa, code, kind in aliases
+        ]
         self._unit_at = re.compile(
-            r"[ \n]*(?:" + "|".join(f"(?P<u{i}>{phrase_regex(fa)})" for i, (fa, *_r) in enumerate(aliases)) + ")"
+            r"[ \n]*(?:"
+            + "|".join(f"(?P<u{i}>{phrase_regex(fa)})" for i, (fa, *_r) in enumerate(aliases))
+            + ")"
         )
         self._unit_at_codes = [(code, kind) for _fa, code, kind in aliases]
-        rate_aliases = [fa for fa, _c, kind in aliases if kind == "rate" and not re.fullmatch(r"[%‰‱]", fa)]
+        rate_aliases = [
+            fa for fa, _c, kind in aliases if kind == "rate" and not re.fullmatch(r"[%‰‱]", fa)
+        ]
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
-        mask_sources = list(lex["label_number_patterns"]) + [phrase_regex(fa) for fa in digit_aliases]
+        mask_sources = list(lex["label_number_patterns"]) + [
+            phrase_regex(fa) for fa in digit_aliases
+        ]
         self._masks = re.compile("|".join(f"(?:{p})" for p in mask_sources))
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
         self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
@@ -153,9 +161,14 @@ class Grammar:
         """Rate unit named by a denominator in a label ('/vạn dân' -> per_10000)."""
         best = None
         for rx, code, kind, fa in self._unit_aliases:
-            if kind == "rate" and not re.fullmatch(r"[%‰‱⁰/0]+", fa) and rx.search(folded):
-                if best is None or len(fa) > best[1]:
-                    best = (code, len(fa))
+            symbol_only = re.fullmatch(r"[%‰‱⁰/0]+", fa) is not None
+            if (
+                kind == "rate"
+                and not symbol_only
+                and rx.search(folded)
+                and (best is None or len(fa) > best[1])
+            ):
+                best = (code, len(fa))
         return best[0] if best else None
 
     def unit_from_text(self, folded: str) -> tuple[str | None, str | None]:
@@ -193,7 +206,11 @@ class Grammar:
         return False, None, pos
 
     def mentions(
-        self, folded: str, start: int = 0, end: int | None = None, mask: bytearray | None = None,
+        self,
+        folded: str,
+        start: int = 0,
+        end: int | None = None,
+        mask: bytearray | None = None,
         ranges: bool = False,
     ) -> list[Mention]:
         """Every figure in folded[start:end], skipping numbers that belong to labels."""
@@ -226,7 +243,7 @@ class Grammar:
                 code2, kind2, uend2 = self.unit_at(folded, pos, end)
                 if kind2 == "rate" and code2 is not None and kind != "rate":
                     code, kind, denom = code2, kind2, True
-                    unit_text = folded[m.end():uend2].strip()
+                    unit_text = folded[m.end() : uend2].strip()
                     pos = uend2
             per_year = re.compile(r"\s*/\s*nam\b").match(folded, pos, end)
             if per_year and code is not None:
@@ -236,10 +253,19 @@ class Grammar:
                 pos = eend
             out.append(
                 Mention(
-                    start=cstart if comp else m.start(), end=pos, num_start=m.start(),
-                    num_end=m.end(), value=value, comparator=comp, unit_code=code,
-                    unit_text=unit_text, unit_kind=kind, has_denominator=denom,
-                    is_estimate=est, footnote=note, range_high=range_high,
+                    start=cstart if comp else m.start(),
+                    end=pos,
+                    num_start=m.start(),
+                    num_end=m.end(),
+                    value=value,
+                    comparator=comp,
+                    unit_code=code,
+                    unit_text=unit_text,
+                    unit_kind=kind,
+                    has_denominator=denom,
+                    is_estimate=est,
+                    footnote=note,
+                    range_high=range_high,
                 )
             )
             floor = pos

@@ -18,10 +18,28 @@ from pipeline.staging import Extraction, Figure
 from pipeline.text import Document
 
 OBSERVATION_COLUMNS = [
-    "observation_id", "source_id", "geo_code", "indicator_code", "year", "kind", "is_estimate",
-    "comparator", "value", "unit_code", "value_reported", "unit_reported", "label_reported",
-    "line_start", "line_end", "quote", "condition", "flags", "flag_detail", "value_upper",
-    "reader", "correction_ids",
+    "observation_id",
+    "source_id",
+    "geo_code",
+    "indicator_code",
+    "year",
+    "kind",
+    "is_estimate",
+    "comparator",
+    "value",
+    "unit_code",
+    "value_reported",
+    "unit_reported",
+    "label_reported",
+    "line_start",
+    "line_end",
+    "quote",
+    "condition",
+    "flags",
+    "flag_detail",
+    "value_upper",
+    "reader",
+    "correction_ids",
 ]
 UNMAPPED_COLUMNS = ["source_id", "line_start", "line_end", "text", "reason", "reason_code"]
 
@@ -41,42 +59,62 @@ def _unit_check(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str],
     detail: list[str] = []
     value = fig.value
     reported = units.get(fig.unit_code_reported) if fig.unit_code_reported else None
-    if value is None or reported is None or reported.code == canonical.code or reported.kind == "noun":
+    if (
+        value is None
+        or reported is None
+        or reported.code == canonical.code
+        or reported.kind == "noun"
+    ):
         return value, flags, detail
     if reported.convert and reported.convert.get("to") == canonical.code:
         factor = float(reported.convert["factor"])
         flags.append("unit_converted")
-        detail.append(f"unit_converted: {fig.value:g} {reported.symbol} = {fig.value * factor:g} "
-                      f"{canonical.symbol}")
+        detail.append(
+            f"unit_converted: {fig.value:g} {reported.symbol} = {fig.value * factor:g} "
+            f"{canonical.symbol}"
+        )
         return value * factor, flags, detail
     flags.append("unit_corrected")
     detail.append(
-        f"unit_corrected: printed {fig.unit_reported or reported.symbol!r} ({reported.name_en}) but "
+        f"unit_corrected: printed {fig.unit_reported or reported.symbol!r} "
+        f"({reported.name_en}) but "
         f"{ind.name_en} is defined in {canonical.name_en}; value kept as printed ({fig.value:g}), "
         f"unit set to {canonical.code}"
     )
     return value, flags, detail
 
 
-def observations(source: Source, doc: Document, extraction: Extraction,
-                 catalog: Catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
+def observations(
+    source: Source, doc: Document, extraction: Extraction, catalog: Catalog
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Observation and unmapped rows for one document."""
     rows: list[dict] = []
     unmapped: list[dict] = []
 
     def add_unmapped(start: int, end: int, code: str, reason: str) -> None:
         ls, le = doc.lines_of(start, end)
-        unmapped.append({"source_id": source.source_id, "line_start": ls, "line_end": le,
-                         "text": doc.quote(start, end).strip(), "reason": reason,
-                         "reason_code": code})
+        unmapped.append(
+            {
+                "source_id": source.source_id,
+                "line_start": ls,
+                "line_end": le,
+                "text": doc.quote(start, end).strip(),
+                "reason": reason,
+                "reason_code": code,
+            }
+        )
 
     for u in extraction.unmapped:
         add_unmapped(u.start, u.end, u.reason_code, u.reason)
 
     for fig in extraction.figures:
         if fig.year is None:
-            add_unmapped(fig.start, fig.end, "no_year",
-                         f"indicator {fig.indicator_code} recognised but no year can be attributed")
+            add_unmapped(
+                fig.start,
+                fig.end,
+                "no_year",
+                f"indicator {fig.indicator_code} recognised but no year can be attributed",
+            )
             continue
         value, flags, detail = _unit_check(fig, catalog)
         if fig.qualitative:
@@ -84,39 +122,75 @@ def observations(source: Source, doc: Document, extraction: Extraction,
             detail.append(f"qualitative: target stated in words, no figure: {fig.value_reported!r}")
         if fig.range_high is not None:
             flags.append("range")
-            detail.append(f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
-                          "value holds the lower bound, value_upper the upper")
+            detail.append(
+                f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
+                "value holds the lower bound, value_upper the upper"
+            )
         detail.extend(fig.notes)
         ls, le = doc.lines_of(fig.start, fig.end)
         quote = doc.quote(fig.start, fig.end)
         comparator = None if fig.qualitative else (fig.comparator or "=")
         if fig.range_high is not None:
             comparator = ">="
-        key = "|".join(map(str, (source.source_id, ls, le, fig.indicator_code, fig.year, fig.kind,
-                                 fig.value_reported)))
-        rows.append({
-            "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
-            "source_id": source.source_id, "geo_code": source.geo_code,
-            "indicator_code": fig.indicator_code, "year": fig.year, "kind": fig.kind,
-            "is_estimate": bool(fig.is_estimate), "comparator": comparator, "value": value,
-            "unit_code": catalog.indicators[fig.indicator_code].unit,
-            "value_reported": fig.value_reported, "unit_reported": fig.unit_reported,
-            "label_reported": fig.label_reported, "line_start": ls, "line_end": le,
-            "quote": quote, "condition": fig.condition, "flags": flags, "flag_detail": detail,
-            "value_upper": fig.range_high, "reader": fig.reader, "correction_ids": [],
-        })
+        key = "|".join(
+            map(
+                str,
+                (
+                    source.source_id,
+                    ls,
+                    le,
+                    fig.indicator_code,
+                    fig.year,
+                    fig.kind,
+                    fig.value_reported,
+                ),
+            )
+        )
+        rows.append(
+            {
+                "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
+                "source_id": source.source_id,
+                "geo_code": source.geo_code,
+                "indicator_code": fig.indicator_code,
+                "year": fig.year,
+                "kind": fig.kind,
+                "is_estimate": bool(fig.is_estimate),
+                "comparator": comparator,
+                "value": value,
+                "unit_code": catalog.indicators[fig.indicator_code].unit,
+                "value_reported": fig.value_reported,
+                "unit_reported": fig.unit_reported,
+                "label_reported": fig.label_reported,
+                "line_start": ls,
+                "line_end": le,
+                "quote": quote,
+                "condition": fig.condition,
+                "flags": flags,
+                "flag_detail": detail,
+                "value_upper": fig.range_high,
+                "reader": fig.reader,
+                "correction_ids": [],
+            }
+        )
     _flag_conflicts(rows)
     for r in _apply_corrections(source, rows):
-        unmapped.append({"source_id": source.source_id, "line_start": r["line_start"],
-                         "line_end": r["line_end"], "text": r["quote"].strip(),
-                         "reason": r["flag_detail"][-1], "reason_code": "dropped_by_correction"})
+        unmapped.append(
+            {
+                "source_id": source.source_id,
+                "line_start": r["line_start"],
+                "line_end": r["line_end"],
+                "text": r["quote"].strip(),
+                "reason": r["flag_detail"][-1],
+                "reason_code": "dropped_by_correction",
+            }
+        )
     obs = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
     obs["flag_detail"] = [("; ".join(d) if d else None) for d in obs["flag_detail"]]
     return obs, pd.DataFrame(unmapped, columns=UNMAPPED_COLUMNS)
 
 
 def _flag_conflicts(rows: list[dict]) -> None:
-    """Several figures for one (indicator, year, kind): differing ones conflict, equal ones restate."""
+    """Several figures for one (indicator, year, kind): differing ones conflict, equal restate."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["indicator_code"], r["year"], r["kind"], r["condition"] is not None)].append(r)
@@ -127,10 +201,13 @@ def _flag_conflicts(rows: list[dict]) -> None:
         values = {(r["value"], r["value_reported"] if r["value"] is None else None) for r in group}
         if len(values) > 1:
             for r in group:
-                others = [f"{o['value_reported']!r} (line {o['line_start']})" for o in group if o is not r]
+                others = [
+                    f"{o['value_reported']!r} (line {o['line_start']})" for o in group if o is not r
+                ]
                 r["flags"].append("conflict")
                 r["flag_detail"].append(
-                    f"conflict: the same document also states {', '.join(others)} for this indicator and year"
+                    f"conflict: the same document also states {', '.join(others)} "
+                    "for this indicator and year"
                 )
         else:
             first = group[0]
@@ -138,7 +215,10 @@ def _flag_conflicts(rows: list[dict]) -> None:
                 r["flags"].append("restated")
                 note = f"restated: same figure first stated at line {first['line_start']}"
                 if r["comparator"] != first["comparator"]:
-                    note += f" (there with comparator {first['comparator']!r}, here {r['comparator']!r})"
+                    note += (
+                        f" (there with comparator {first['comparator']!r}, "
+                        f"here {r['comparator']!r})"
+                    )
                 r["flag_detail"].append(note)
 
 
@@ -149,14 +229,19 @@ def _apply_corrections(source: Source, rows: list[dict]) -> list[dict]:
             continue
         match = c.get("match") or {}
         hits = [
-            r for r in rows
+            r
+            for r in rows
             if c["quote"] in r["quote"] or r["quote"] in c["quote"]
-            if all(str(r.get(k if k != "indicator" else "indicator_code")) == str(v)
-                   for k, v in match.items())
+            if all(
+                str(r.get(k if k != "indicator" else "indicator_code")) == str(v)
+                for k, v in match.items()
+            )
         ]
         where = f"{source.corrections_path.name}: correction {c['id']}"
         if not hits:
-            raise InputError(f"data/raw/{where}: matches no observation (quote {c['quote']!r}, match {match})")
+            raise InputError(
+                f"data/raw/{where}: matches no observation (quote {c['quote']!r}, match {match})"
+            )
         for r in hits:
             r["correction_ids"].append(str(c["id"]))
             r["flags"].append("correction_applied")

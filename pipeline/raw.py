@@ -21,8 +21,16 @@ from pipeline.reference import GeoResolver, ReferenceError
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 
 SIDECAR_KEYS = {
-    "geo": True, "title": True, "title_en": False, "issuer": False, "issued_on": False,
-    "doc_number": False, "url": False, "default_year": False, "source_id": False, "notes": False,
+    "geo": True,
+    "title": True,
+    "title_en": False,
+    "issuer": False,
+    "issued_on": False,
+    "doc_number": False,
+    "url": False,
+    "default_year": False,
+    "source_id": False,
+    "notes": False,
 }
 CORRECTION_KEYS = {"id", "quote", "action", "reason", "status", "match", "set"}
 CORRECTION_ACTIONS = {"override", "drop", "flag"}
@@ -79,7 +87,8 @@ def _decode(path: Path) -> tuple[str, bytes]:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(
-            f"{_rel(path)}, line {line}: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            f"{_rel(path)}, line {line}: not UTF-8 "
+            f"(byte 0x{data[e.start]:02x} at offset {e.start}); "
             "save the document as UTF-8"
         ) from None
 
@@ -102,13 +111,18 @@ def _check_sidecar(path: Path, meta: object, resolver: GeoResolver) -> tuple[dic
     issued = meta.get("issued_on")
     if issued is not None:
         ok = isinstance(issued, (int, dt.date)) or bool(
-            re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", str(issued)))
+            re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", str(issued))
+        )
         if not ok:
-            raise InputError(f"{_rel(path)}: key 'issued_on' must be an ISO date or a year, got {issued!r}")
+            raise InputError(
+                f"{_rel(path)}: key 'issued_on' must be an ISO date or a year, got {issued!r}"
+            )
         meta["issued_on"] = str(issued)
     dy = meta.get("default_year")
     if dy is not None and not (isinstance(dy, int) and 1990 <= dy <= 2060):
-        raise InputError(f"{_rel(path)}: key 'default_year' must be a year such as 2025, got {dy!r}")
+        raise InputError(
+            f"{_rel(path)}: key 'default_year' must be a year such as 2025, got {dy!r}"
+        )
     return meta, geo_code
 
 
@@ -149,17 +163,27 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
     if not raw_dir.is_dir():
         raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
     texts = {p.stem: p for p in raw_dir.glob("*.txt")}
-    sidecars = {p.stem: p for p in raw_dir.glob("*.yaml") if not p.name.endswith(".corrections.yaml")}
-    corrections = {p.name[: -len(".corrections.yaml")]: p for p in raw_dir.glob("*.corrections.yaml")}
+    sidecars = {
+        p.stem: p for p in raw_dir.glob("*.yaml") if not p.name.endswith(".corrections.yaml")
+    }
+    corrections = {
+        p.name[: -len(".corrections.yaml")]: p for p in raw_dir.glob("*.corrections.yaml")
+    }
     for stem, p in sorted(texts.items()):
         if stem not in sidecars:
-            raise InputError(f"{_rel(p)}: no sidecar; add {_rel(p.with_suffix('.yaml'))} with geo and title")
+            raise InputError(
+                f"{_rel(p)}: no sidecar; add {_rel(p.with_suffix('.yaml'))} with geo and title"
+            )
     for stem, p in sorted(sidecars.items()):
         if stem not in texts:
-            raise InputError(f"{_rel(p)}: sidecar without a document; expected {_rel(p.with_suffix('.txt'))}")
+            raise InputError(
+                f"{_rel(p)}: sidecar without a document; expected {_rel(p.with_suffix('.txt'))}"
+            )
     for stem, p in sorted(corrections.items()):
         if stem not in texts:
-            raise InputError(f"{_rel(p)}: corrections for a document that does not exist ({stem}.txt)")
+            raise InputError(
+                f"{_rel(p)}: corrections for a document that does not exist ({stem}.txt)"
+            )
     sources: list[Source] = []
     seen: dict[str, Path] = {}
     for stem in sorted(texts):
@@ -168,11 +192,13 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
         source_id = str(meta.get("source_id") or stem)
         if not _SLUG.fullmatch(source_id):
             raise InputError(
-                f"{_rel(sidecar)}: source_id {source_id!r} must be a lower-case slug (a-z, 0-9, '-')"
+                f"{_rel(sidecar)}: source_id {source_id!r} must be a lower-case slug "
+                "(a-z, 0-9, '-')"
             )
         if source_id in seen:
             raise InputError(
-                f"{_rel(sidecar)}: duplicate source_id {source_id!r} (also used by {_rel(seen[source_id])})"
+                f"{_rel(sidecar)}: duplicate source_id {source_id!r} "
+                f"(also used by {_rel(seen[source_id])})"
             )
         seen[source_id] = sidecar
         text, data = _decode(path)
@@ -180,8 +206,18 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
         corr = _check_corrections(corr_path, _load_yaml(corr_path), text) if corr_path else []
         n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         sources.append(
-            Source(source_id, path, sidecar, meta, geo_code, text, hashlib.sha256(data).hexdigest(),
-                   n_lines, corr_path, corr)
+            Source(
+                source_id,
+                path,
+                sidecar,
+                meta,
+                geo_code,
+                text,
+                hashlib.sha256(data).hexdigest(),
+                n_lines,
+                corr_path,
+                corr,
+            )
         )
     if not sources:
         raise InputError(f"{_rel(raw_dir)}: no documents (*.txt with a *.yaml sidecar)")

@@ -143,7 +143,7 @@ def parse_columns(grammar: Grammar, header_folded: str) -> list[Column]:
     for m in re.finditer(r"(.*?)\b((?:19|20)\d\d)\b", text):
         words = m.group(1).strip()
         cols.append(_column(grammar, words, int(m.group(2))))
-        rest = text[m.end():]
+        rest = text[m.end() :]
     if not cols:
         # header without years: each kind word opens a column ('Kế hoạch', 'Thực hiện'), but
         # only if the header is made of such words ('Đơn vị chủ trì thực hiện' is not a column
@@ -175,14 +175,17 @@ def _split_kind_words(grammar: Grammar, text: str) -> list[str]:
             if not any(s <= m.start() < e for s, e in starts):
                 starts.append((m.start(), m.end()))
     starts.sort()
-    return [text[s : (starts[i + 1][0] if i + 1 < len(starts) else len(text))]
-            for i, (s, _e) in enumerate(starts)]
+    return [
+        text[s : (starts[i + 1][0] if i + 1 < len(starts) else len(text))]
+        for i, (s, _e) in enumerate(starts)
+    ]
 
 
 def _column(grammar: Grammar, words: str, year: int | None) -> Column:
     kind = _kind_of(grammar, words) or ("target" if year is not None else "")
-    est = any(re.search(phrase_regex(fold_phrase(w)), words)
-              for w in grammar.lexicon["column_estimate"])
+    est = any(
+        re.search(phrase_regex(fold_phrase(w)), words) for w in grammar.lexicon["column_estimate"]
+    )
     if est:
         kind = "actual"
     return Column(year, kind, est, words)
@@ -242,14 +245,18 @@ class Reader:
         self.ctx = context
         self.lines = _lines(doc)
         self.mask = self.g.masked(doc.folded)
-        for m in re.finditer(r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))", doc.folded):
+        for m in re.finditer(
+            r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))", doc.folded
+        ):
             self.mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         self.figures: list[Figure] = []
         self.unmapped: list[Unmapped] = []
         self.layouts: list[str] = []
         self.consumed = bytearray(len(self.lines))  # lines owned by a figure table
         hdr = self.g.lexicon["table_header"]
-        self._hdr = {k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()}
+        self._hdr = {
+            k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()
+        }
 
     def printed(self, a: int, b: int) -> str:
         """Text as printed in the raw file (composed, whitespace collapsed): '14,3%o'."""
@@ -270,12 +277,16 @@ class Reader:
             level = heading_level(line)
             short = len(line.stripped) <= 80
             year = self.g.year_in(line.folded) if short else None
-            is_year_line = year is not None and short and not re.search(r"\d[.,]?\d*\s*%", line.folded)
+            is_year_line = (
+                year is not None and short and not re.search(r"\d[.,]?\d*\s*%", line.folded)
+            )
             if level is not None:
                 stack = [(lv, y) for lv, y in stack if lv < level]
                 if is_year_line:
                     stack.append((level, year))
-            elif is_year_line and re.fullmatch(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded):
+            elif is_year_line and re.fullmatch(
+                r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded
+            ):
                 stack.append((9, year))
             out.append(stack[-1][1] if stack else None)
         return out
@@ -303,8 +314,9 @@ class Reader:
             if "label" not in roles:
                 i += 1
                 continue
-            cols = {j: parse_columns(self.g, c) for j, c in enumerate(cells)
-                    if j not in roles.values()}
+            cols = {
+                j: parse_columns(self.g, c) for j, c in enumerate(cells) if j not in roles.values()
+            }
             value_cols = {j: cs[0] for j, cs in cols.items() if len(cs) == 1}
             if not value_cols:
                 i += 1
@@ -334,15 +346,19 @@ class Reader:
         for c in row.text.split("\t"):
             spans.append((pos, pos + len(c)))
             pos += len(c) + 1
+
         def cell(j: int) -> tuple[int, int] | None:
             return spans[j] if j < len(spans) else None
+
         lab = cell(roles["label"])
         if lab is None:
             return
-        label_text = self.doc.text[lab[0]:lab[1]].strip()
+        label_text = self.doc.text[lab[0] : lab[1]].strip()
         unit_span = cell(roles["unit"]) if "unit" in roles else None
-        unit_folded = self.doc.folded[unit_span[0]:unit_span[1]] if unit_span else ""
-        unit_code, unit_kind = self.g.unit_from_text(unit_folded) if unit_folded.strip() else (None, None)
+        unit_folded = self.doc.folded[unit_span[0] : unit_span[1]] if unit_span else ""
+        unit_code, unit_kind = (
+            self.g.unit_from_text(unit_folded) if unit_folded.strip() else (None, None)
+        )
         unit_text = self.printed(*unit_span) if unit_span else None
         cells: list[tuple[Column, Cell]] = []
         for j, col in value_cols.items():
@@ -352,18 +368,33 @@ class Reader:
             c = self._cell(sp[0], sp[1])
             if c is not None:
                 cells.append((col, c))
-        self._emit_row(label_text, lab[0], lab[1], "", unit_text, unit_code, unit_kind, cells,
-                       row_start=row.start, row_end=row.end, reader="tsv_table")
+        self._emit_row(
+            label_text,
+            lab[0],
+            lab[1],
+            "",
+            unit_text,
+            unit_code,
+            unit_kind,
+            cells,
+            row_start=row.start,
+            row_end=row.end,
+            reader="tsv_table",
+        )
 
     def _cell(self, a: int, b: int) -> Cell | None:
         folded = self.doc.folded
         if not folded[a:b].strip() or re.fullmatch(r"\s*[-x–—…]+\s*", folded[a:b]):
             return None
-        ms = [m for m in self.g.mentions(folded, a, b, self.mask) if _paren_depths(folded[a:m.num_start + 1])[-1] == 0]
+        ms = [
+            m
+            for m in self.g.mentions(folded, a, b, self.mask)
+            if _paren_depths(folded[a : m.num_start + 1])[-1] == 0
+        ]
         if not ms:
             return Cell(a, b, None, folded[a:b].strip(), qualitative=True)
         m = ms[0]
-        cond = self.doc.text[m.end:b].strip(" ;,\n") or None
+        cond = self.doc.text[m.end : b].strip(" ;,\n") or None
         return Cell(m.start, b, m, folded[a:b].strip(), condition=cond)
 
     # ------------------------------------------------------------------------ pdf tables
@@ -404,7 +435,9 @@ class Reader:
                 continue
             header, j = self._header_block(i)
             tail = header
-            unit_pos = max((m.end() for rx in self._hdr["unit"] for m in rx.finditer(header)), default=0)
+            unit_pos = max(
+                (m.end() for rx in self._hdr["unit"] for m in rx.finditer(header)), default=0
+            )
             tail = header[unit_pos:]
             cols = parse_columns(self.g, tail)
             if not cols:
@@ -456,38 +489,69 @@ class Reader:
             if m:
                 num = m.group(1)
                 parts = num.split(".")
-                rest = line.folded[m.end():].strip()
-                expected_main = {str(last_main + 1), str(last_main + 2)} if last_main else {"1", "01"}
-                is_sub = len(parts) == 2 and parts[0] == str(last_main) and int(parts[1]) in (last_sub + 1, last_sub + 2)
-                is_main = len(parts) == 1 and str(int(parts[0])) in {str(int(x)) for x in expected_main}
+                rest = line.folded[m.end() :].strip()
+                expected_main = (
+                    {str(last_main + 1), str(last_main + 2)} if last_main else {"1", "01"}
+                )
+                is_sub = (
+                    len(parts) == 2
+                    and parts[0] == str(last_main)
+                    and int(parts[1]) in (last_sub + 1, last_sub + 2)
+                )
+                is_main = len(parts) == 1 and str(int(parts[0])) in {
+                    str(int(x)) for x in expected_main
+                }
                 if is_sub or is_main:
                     nxt = self._next_nonblank(i + 1)
-                    label_next = nxt is not None and re.match(r"^\s*[a-zđ]", self.lines[nxt].folded) is not None \
+                    label_next = (
+                        nxt is not None
+                        and re.match(r"^\s*[a-zđ]", self.lines[nxt].folded) is not None
                         and not re.match(r"^\s*\(", self.lines[nxt].folded)
+                    )
                     has_label = bool(re.match(r"[a-zđ(]", rest))
                     if has_label or complete or current is None or (not rest and label_next):
                         if is_main:
                             last_main, last_sub = int(parts[0]), 0
-                            current = {"number": num, "parent": None, "lines": [i], "start": line.start + m.end(), "sub": False}
+                            current = {
+                                "number": num,
+                                "parent": None,
+                                "lines": [i],
+                                "start": line.start + m.end(),
+                                "sub": False,
+                            }
                         else:
                             last_sub = int(parts[1])
-                            parent = next((r for r in reversed(rows) if r["number"] == parts[0]), None)
+                            parent = next(
+                                (r for r in reversed(rows) if r["number"] == parts[0]), None
+                            )
                             if parent is not None:
                                 parent["has_children"] = True
-                            current = {"number": num, "parent": parent, "lines": [i], "start": line.start + m.end(), "sub": True}
+                            current = {
+                                "number": num,
+                                "parent": parent,
+                                "lines": [i],
+                                "start": line.start + m.end(),
+                                "sub": True,
+                            }
                         rows.append(current)
                         started = True
             if not started and re.match(r"^\s*[-+]\s+\S", line.folded) and current is not None:
                 main = current if not current["sub"] else (current["parent"] or current)
                 if self._row_cells_count(main, footers) >= k or current["sub"]:
                     dash = re.match(r"^\s*[-+]\s+", line.folded)
-                    current = {"number": f"{main['number']}-", "parent": main, "lines": [i],
-                               "start": line.start + dash.end(), "sub": True}
+                    current = {
+                        "number": f"{main['number']}-",
+                        "parent": main,
+                        "lines": [i],
+                        "start": line.start + dash.end(),
+                        "sub": True,
+                    }
                     main["has_children"] = True
                     rows.append(current)
                     started = True
             continues = complete and (
-                label_number or re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None)
+                label_number or re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None
+            )
             if not started and not continues and (current is None or complete):
                 # a group label ('Chỉ số đầu vào') or stray text between rows
                 if current is not None and len(line.stripped) > 120:
@@ -524,20 +588,23 @@ class Reader:
 
     def _row_cells(self, row: dict, footers: set[int]) -> tuple[list[Cell], int, int, int]:
         """Cells of a row and where its label ends: (cells, label_start, label_end, unit_end)."""
-        a, b, pieces = self._row_span(row, footers)
+        a, b, _pieces = self._row_span(row, footers)
         folded = self.doc.folded
         excluded = set()
         for ln in row["lines"]:
             if ln in footers:
                 excluded.add(ln)
-        ms = [m for m in self.g.mentions(folded, a, b, self.mask)
-              if self.doc.line_of(m.num_start) - 1 not in excluded]
+        ms = [
+            m
+            for m in self.g.mentions(folded, a, b, self.mask)
+            if self.doc.line_of(m.num_start) - 1 not in excluded
+        ]
         depth = _paren_depths(folded[a:b])
         ms = [m for m in ms if depth[m.num_start - a] == 0]
         if not ms:
             # fully qualitative row: cells open at qualitative starters after the unit column
             splits = _qualitative_splits(self.g, folded, a, b)
-            if not splits or not folded[a:splits[0]].strip():
+            if not splits or not folded[a : splits[0]].strip():
                 return [], a, b, b  # no cells, or a group row whose words merely open with a verb
             cells = []
             for idx, s in enumerate(splits):
@@ -550,8 +617,10 @@ class Reader:
             seg_end = ms[idx + 1].start if idx + 1 < len(ms) else b
             splits = _qualitative_splits(self.g, folded, m.end, seg_end)
             cond_end = splits[0] if splits else seg_end
-            cond = re.sub(r"\s+", " ", self.doc.text[m.end:cond_end]).strip(" ;,") or None
-            cells.append(Cell(m.start, cond_end, m, folded[m.start:cond_end].strip(), condition=cond))
+            cond = re.sub(r"\s+", " ", self.doc.text[m.end : cond_end]).strip(" ;,") or None
+            cells.append(
+                Cell(m.start, cond_end, m, folded[m.start : cond_end].strip(), condition=cond)
+            )
             for sidx, s in enumerate(splits):
                 e = splits[sidx + 1] if sidx + 1 < len(splits) else seg_end
                 cells.append(Cell(s, e, None, folded[s:e].strip(), qualitative=True))
@@ -570,57 +639,112 @@ class Reader:
         label_text = re.sub(r"\s+", " ", self.doc.text[a:label_stop]).strip()
         parent_label = ""
         if row["parent"] is not None:
-            pa, pb, _ = self._row_span(row["parent"], footers)
-            pcells, _pa, plabel_end, _u = self._row_cells(row["parent"], footers)
+            pa, _pb, _ = self._row_span(row["parent"], footers)
+            _pcells, _pa, plabel_end, _u = self._row_cells(row["parent"], footers)
             parent_label = folded[pa:plabel_end]
         if not cells:
             if (row["sub"] and not label_text) or row.get("has_children"):
                 return  # a group row: its sub-rows carry the figures
-            self._unmapped_row(a, max(label_end, a + 1), label_text, parent_label,
-                               "no_figures", "indicator row without figures")
+            self._unmapped_row(
+                a,
+                max(label_end, a + 1),
+                label_text,
+                parent_label,
+                "no_figures",
+                "indicator row without figures",
+            )
             return
         if len(cells) != len(cols):
-            self._unmapped_row(a, self._row_span(row, footers)[1], label_text, parent_label,
-                               "cells_mismatch",
-                               f"{len(cells)} figures in a row of a {len(cols)}-column table; "
-                               "columns cannot be assigned without guessing")
+            self._unmapped_row(
+                a,
+                self._row_span(row, footers)[1],
+                label_text,
+                parent_label,
+                "cells_mismatch",
+                f"{len(cells)} figures in a row of a {len(cols)}-column table; "
+                "columns cannot be assigned without guessing",
+            )
             return
-        self._emit_row(label_text, a, label_stop, parent_label, unit_text, unit_code, unit_kind,
-                       list(zip(cols, cells, strict=True)), row_start=a,
-                       row_end=self._row_span(row, footers)[1], reader="pdf_table")
+        self._emit_row(
+            label_text,
+            a,
+            label_stop,
+            parent_label,
+            unit_text,
+            unit_code,
+            unit_kind,
+            list(zip(cols, cells, strict=True)),
+            row_start=a,
+            row_end=self._row_span(row, footers)[1],
+            reader="pdf_table",
+        )
 
-    def _unmapped_row(self, a: int, b: int, label: str, parent: str, code: str, reason: str) -> None:
+    def _unmapped_row(
+        self, a: int, b: int, label: str, parent: str, code: str, reason: str
+    ) -> None:
         matches = self.catalog.match(fold_phrase(label), context=parent, has_denominator=True)
         if matches:
             reason += f" (indicator {matches[0].code})"
         self.unmapped.append(Unmapped(a, b, code, reason))
 
     # -------------------------------------------------------------------------- emit rows
-    def _emit_row(self, label_text: str, la: int, lb: int, parent_label: str, unit_text: str | None,
-                  unit_code: str | None, unit_kind: str | None, cells: list[tuple[Column, Cell]],
-                  row_start: int, row_end: int, reader: str) -> None:
+    def _emit_row(
+        self,
+        label_text: str,
+        la: int,
+        lb: int,
+        parent_label: str,
+        unit_text: str | None,
+        unit_code: str | None,
+        unit_kind: str | None,
+        cells: list[tuple[Column, Cell]],
+        row_start: int,
+        row_end: int,
+        reader: str,
+    ) -> None:
         folded = self.doc.folded
         label_folded = folded[la:lb]
         has_denominator = (
-            self.g.has_denominator(label_folded) or unit_kind == "rate"
+            self.g.has_denominator(label_folded)
+            or unit_kind == "rate"
             or any(c.mention is not None and c.mention.unit_kind == "rate" for _col, c in cells)
         )
         matches = self.catalog.match(label_folded, has_denominator=has_denominator)
         if not matches and parent_label:
-            matches = self.catalog.match(label_folded, context=parent_label,
-                                         has_denominator=has_denominator)
+            matches = self.catalog.match(
+                label_folded, context=parent_label, has_denominator=has_denominator
+            )
         choice = self._choose(matches, unit_code)
         if isinstance(choice, str):
-            self.unmapped.append(Unmapped(row_start, row_end, "no_indicator" if not matches else "ambiguous",
-                                          choice + f": {label_text!r}"))
+            self.unmapped.append(
+                Unmapped(
+                    row_start,
+                    row_end,
+                    "no_indicator" if not matches else "ambiguous",
+                    choice + f": {label_text!r}",
+                )
+            )
             return
         label_comp, _s = self.g.comparator_before(label_folded + " ", len(label_folded.rstrip()))
-        label_comp = label_comp if label_folded.rstrip().endswith(
-            tuple(p for p, _c in self.g._comparator_words)) else None
+        label_comp = (
+            label_comp
+            if label_folded.rstrip().endswith(tuple(p for p, _c in self.g._comparator_words))
+            else None
+        )
         for col, cell in cells:
             year = col.year if col.year is not None else self.ctx.fallback_year()
-            fig = self._figure(choice.code, cell, col.kind, col.is_estimate, year, label_text,
-                               unit_text, unit_code, label_comp, reader)
+            fig = self._figure(
+                choice.code,
+                cell,
+                col.kind,
+                col.is_estimate,
+                year,
+                label_text,
+                unit_text,
+                unit_code,
+                label_comp,
+                reader,
+            )
             fig.start = row_start  # the quote runs from the row's label to the figure's cell
             self.figures.append(fig)
 
@@ -636,16 +760,39 @@ class Reader:
             return "ambiguous label, matches " + " and ".join(m.code for m in top)
         return top[0]
 
-    def _figure(self, code: str, cell: Cell, kind: str, col_estimate: bool, year: int | None,
-                label: str, unit_text: str | None, unit_code: str | None, label_comp: str | None,
-                reader: str) -> Figure:
+    def _figure(
+        self,
+        code: str,
+        cell: Cell,
+        kind: str,
+        col_estimate: bool,
+        year: int | None,
+        label: str,
+        unit_text: str | None,
+        unit_code: str | None,
+        label_comp: str | None,
+        reader: str,
+    ) -> Figure:
         m = cell.mention
         text = self.doc.text
         if m is None:
             words = self.printed(cell.start, cell.end)
-            return Figure(code, year, kind, col_estimate, None, None, words, unit_text, unit_code,
-                          label, cell.start, cell.start + len(text[cell.start:cell.end].rstrip()),
-                          reader, qualitative=True)
+            return Figure(
+                code,
+                year,
+                kind,
+                col_estimate,
+                None,
+                None,
+                words,
+                unit_text,
+                unit_code,
+                label,
+                cell.start,
+                cell.start + len(text[cell.start : cell.end].rstrip()),
+                reader,
+                qualitative=True,
+            )
         notes = []
         if m.footnote is not None and m.footnote in self.doc.footnotes:
             notes.append(f"footnote {m.footnote}: {self.doc.footnotes[m.footnote].text}")
@@ -659,9 +806,21 @@ class Reader:
         if condition and re.fullmatch(r"\(?\s*ước.*\)?", condition, flags=re.I):
             condition = None
         return Figure(
-            code, year, kind, m.is_estimate or col_estimate, m.comparator or label_comp, m.value,
-            value_reported, u_text, u_code, label, m.start, m.end if not condition else cell.end,
-            reader, condition=condition, notes=notes,
+            code,
+            year,
+            kind,
+            m.is_estimate or col_estimate,
+            m.comparator or label_comp,
+            m.value,
+            value_reported,
+            u_text,
+            u_code,
+            label,
+            m.start,
+            m.end if not condition else cell.end,
+            reader,
+            condition=condition,
+            notes=notes,
         )
 
     # ------------------------------------------------------------------------------ prose
@@ -679,9 +838,12 @@ class Reader:
             year = year if year is not None else self.ctx.fallback_year()
             kind = "actual" if self.g.is_actual_sentence(sentence) else "target"
             clauses = self._clauses(a, b)
-            for ci, (ca, cb) in enumerate(clauses):
-                ms = [m for m in self.g.mentions(folded, ca, cb, self.mask, ranges=True)
-                      if self._is_figure(m)]
+            for _ci, (ca, cb) in enumerate(clauses):
+                ms = [
+                    m
+                    for m in self.g.mentions(folded, ca, cb, self.mask, ranges=True)
+                    if self._is_figure(m)
+                ]
                 if not ms:
                     continue
                 context = folded[a:ca]
@@ -703,8 +865,15 @@ class Reader:
                 continue
             if line.blank:
                 continue
-            opens = bool(re.match(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)",
-                                  line.folded)) or heading_level(line) is not None
+            opens = (
+                bool(
+                    re.match(
+                        r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)",
+                        line.folded,
+                    )
+                )
+                or heading_level(line) is not None
+            )
             is_tsv = "\t" in line.text
             if start is not None and (opens or is_tsv):
                 spans.append((start, line.start - 1))
@@ -747,13 +916,14 @@ class Reader:
         """In running text a bare number (no comparator, no unit) is not a figure."""
         return m.comparator is not None or m.unit_code is not None
 
-    def _clause(self, ca: int, cb: int, ms: list[Mention], context: str, year: int | None,
-                kind: str) -> bool:
+    def _clause(
+        self, ca: int, cb: int, ms: list[Mention], context: str, year: int | None, kind: str
+    ) -> bool:
         folded = self.doc.folded
         clause = folded[ca:cb]
         # A denominator after the last figure is shared by the whole list:
         # 'Đạt 35 giường bệnh viện, 10 bác sĩ, ..., 20 điều dưỡng viên trên 10.000 dân'.
-        tail = folded[ms[-1].num_end:cb]
+        tail = folded[ms[-1].num_end : cb]
         shared_unit = self.g.denominator_unit(tail)
         n = len(ms)
         befores, afters = [], []
@@ -761,11 +931,13 @@ class Reader:
             prev_end = ms[i - 1].end if i else ca
             next_start = ms[i + 1].start if i + 1 < n else cb
             own = m.has_denominator or m.unit_kind == "rate" or shared_unit is not None
-            before, after = folded[prev_end:m.start], folded[m.num_end:next_start]
-            befores.append(self.catalog.match(
-                before, has_denominator=own or self.g.has_denominator(before)))
-            afters.append(self.catalog.match(
-                after, has_denominator=own or self.g.has_denominator(after)))
+            before, after = folded[prev_end : m.start], folded[m.num_end : next_start]
+            befores.append(
+                self.catalog.match(before, has_denominator=own or self.g.has_denominator(before))
+            )
+            afters.append(
+                self.catalog.match(after, has_denominator=own or self.g.has_denominator(after))
+            )
         lf = sum(1 for x in befores if x)
         vf = sum(1 for x in afters if x)
         chosen = afters if vf > lf else befores
@@ -776,10 +948,15 @@ class Reader:
             region_b = m.start if chosen is befores else (ms[i + 1].start if i + 1 < n else cb)
             if not matches:
                 prev_text = context + " " + folded[ca:region_a]
-                den = (m.has_denominator or m.unit_kind == "rate" or shared_unit is not None
-                       or self.g.has_denominator(clause))
-                matches = self.catalog.match(folded[region_a:region_b], context=prev_text.strip(),
-                                             has_denominator=den)
+                den = (
+                    m.has_denominator
+                    or m.unit_kind == "rate"
+                    or shared_unit is not None
+                    or self.g.has_denominator(clause)
+                )
+                matches = self.catalog.match(
+                    folded[region_a:region_b], context=prev_text.strip(), has_denominator=den
+                )
             bearing = self._figure_bearing(m) or bool(matches)
             if not bearing:
                 continue
@@ -789,20 +966,38 @@ class Reader:
             span_a, span_b = self._trim(span_a, span_b)
             choice = self._choose(matches, m.unit_code or shared_unit)
             if isinstance(choice, str):
-                self.unmapped.append(Unmapped(span_a, span_b, "no_indicator" if not matches else "ambiguous", choice))
+                self.unmapped.append(
+                    Unmapped(span_a, span_b, "no_indicator" if not matches else "ambiguous", choice)
+                )
                 continue
             if year is None:
-                self.unmapped.append(Unmapped(span_a, span_b, "no_year",
-                                              f"indicator {choice.code} recognised but no year can be attributed "
-                                              "(no year in the sentence, its headings, the title or the sidecar)"))
+                self.unmapped.append(
+                    Unmapped(
+                        span_a,
+                        span_b,
+                        "no_year",
+                        f"indicator {choice.code} recognised but no year can be attributed "
+                        "(no year in the sentence, its headings, the title or the sidecar)",
+                    )
+                )
                 continue
             label = re.sub(r"\s+", " ", self.doc.text[region_a:region_b]).strip(" ,;:.-")
             unit_text = self.printed(m.num_end, m.end) or None
             fig = Figure(
-                choice.code, year, kind, m.is_estimate, m.comparator, m.value,
-                self.printed(m.start, m.end), unit_text,
+                choice.code,
+                year,
+                kind,
+                m.is_estimate,
+                m.comparator,
+                m.value,
+                self.printed(m.start, m.end),
+                unit_text,
                 m.unit_code if m.unit_code else shared_unit,
-                label, span_a, span_b, "prose", range_high=m.range_high,
+                label,
+                span_a,
+                span_b,
+                "prose",
+                range_high=m.range_high,
             )
             if m.unit_code == "count" and shared_unit:
                 fig.unit_code_reported = shared_unit

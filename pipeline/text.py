@@ -23,8 +23,22 @@ def _fold_table() -> dict[int, str]:
         base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
         if len(base) == 1 and base != ch:
             table[cp] = base.lower()
-    for src, dst in {"đ": "d", "Đ": "d", "y": "i", "Y": "i", "ý": "i", "Ý": "i", "ỳ": "i",
-                     "Ỳ": "i", "ỷ": "i", "Ỷ": "i", "ỹ": "i", "Ỹ": "i", "ỵ": "i", "Ỵ": "i"}.items():
+    for src, dst in {
+        "đ": "d",
+        "Đ": "d",
+        "y": "i",
+        "Y": "i",
+        "ý": "i",
+        "Ý": "i",
+        "ỳ": "i",
+        "Ỳ": "i",
+        "ỷ": "i",
+        "Ỷ": "i",
+        "ỹ": "i",
+        "Ỹ": "i",
+        "ỵ": "i",
+        "Ỵ": "i",
+    }.items():
         table[ord(src)] = dst
     for cp in range(ord("A"), ord("Z") + 1):
         table.setdefault(cp, chr(cp).lower())
@@ -70,8 +84,10 @@ _SAME_LENGTH_SUBS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"(?<=\w)\*|\*(?=\w)"), " "),
     # unit symbols are right-aligned so a span ending at the symbol ends where the raw text does
     (re.compile(r"%\s?o(?![a-zđ])", re.I), lambda m: "‰".rjust(len(m.group()))),
-    (re.compile(r"[⁰°o0]\s?/\s?0000|o/oooo"), lambda m: "⁰/0000".rjust(len(m.group()))
-     if len(m.group()) >= 6 else m.group()),
+    (
+        re.compile(r"[⁰°o0]\s?/\s?0000|o/oooo"),
+        lambda m: "⁰/0000".rjust(len(m.group())) if len(m.group()) >= 6 else m.group(),
+    ),
     (re.compile(r"[⁰°]\s?/\s?00(?!0)"), lambda m: "‰".rjust(len(m.group()))),
 ]
 

@@ -27,7 +27,13 @@ from pipeline import __version__
 from pipeline.harmonise import OBSERVATION_COLUMNS, UNMAPPED_COLUMNS
 from pipeline.raw import RAW_DIR, Source, discover
 from pipeline.reference import (
-    REFERENCE_DIR, GeoResolver, geo_2025_table, geo_table, indicator_table, load_catalog, unit_table,
+    REFERENCE_DIR,
+    GeoResolver,
+    geo_2025_table,
+    geo_table,
+    indicator_table,
+    load_catalog,
+    unit_table,
 )
 from pipeline.staging import EXTRACTOR_VERSION
 
@@ -76,8 +82,18 @@ CREATE TABLE validation_result (
   details VARCHAR);
 """
 
-TABLES = ["geo", "geo_2025", "unit", "indicator", "source_document", "observation", "unmapped",
-          "correction", "build_info", "validation_result"]
+TABLES = [
+    "geo",
+    "geo_2025",
+    "unit",
+    "indicator",
+    "source_document",
+    "observation",
+    "unmapped",
+    "correction",
+    "build_info",
+    "validation_result",
+]
 
 
 class BuildError(RuntimeError):
@@ -100,36 +116,76 @@ class BuildReport:
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
 def source_table(sources: list[Source], layouts: dict[str, list[str]]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"source_id": s.source_id, "geo_code": s.geo_code, "title": " ".join(str(s.meta["title"]).split()),
-         "title_en": s.meta.get("title_en"), "issuer": s.meta.get("issuer"),
-         "issued_on": s.meta.get("issued_on"), "doc_number": s.meta.get("doc_number"),
-         "url": s.meta.get("url"), "file_name": s.path.name, "sha256": s.sha256,
-         "n_lines": s.n_lines, "default_year": s.meta.get("default_year"),
-         "layouts": sorted(set(layouts.get(s.source_id, []))), "n_corrections": len(s.corrections),
-         "extractor_version": EXTRACTOR_VERSION}
-        for s in sources
-    ]).astype({"default_year": "Int64"})
+    return pd.DataFrame(
+        [
+            {
+                "source_id": s.source_id,
+                "geo_code": s.geo_code,
+                "title": " ".join(str(s.meta["title"]).split()),
+                "title_en": s.meta.get("title_en"),
+                "issuer": s.meta.get("issuer"),
+                "issued_on": s.meta.get("issued_on"),
+                "doc_number": s.meta.get("doc_number"),
+                "url": s.meta.get("url"),
+                "file_name": s.path.name,
+                "sha256": s.sha256,
+                "n_lines": s.n_lines,
+                "default_year": s.meta.get("default_year"),
+                "layouts": sorted(set(layouts.get(s.source_id, []))),
+                "n_corrections": len(s.corrections),
+                "extractor_version": EXTRACTOR_VERSION,
+            }
+            for s in sources
+        ]
+    ).astype({"default_year": "Int64"})
 
 
 def correction_table(sources: list[Source], obs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for s in sources:
         for c in s.corrections:
-            n = int(sum(str(c["id"]) in ids for ids in obs.loc[obs["source_id"] == s.source_id, "correction_ids"]))
-            rows.append({"correction_id": str(c["id"]), "source_id": s.source_id, "action": c["action"],
-                         "reason": c["reason"], "quote": c["quote"], "status": c.get("status", "active"),
-                         "n_observations": n})
-    return pd.DataFrame(rows, columns=["correction_id", "source_id", "action", "reason", "quote",
-                                       "status", "n_observations"])
+            n = int(
+                sum(
+                    str(c["id"]) in ids
+                    for ids in obs.loc[obs["source_id"] == s.source_id, "correction_ids"]
+                )
+            )
+            rows.append(
+                {
+                    "correction_id": str(c["id"]),
+                    "source_id": s.source_id,
+                    "action": c["action"],
+                    "reason": c["reason"],
+                    "quote": c["quote"],
+                    "status": c.get("status", "active"),
+                    "n_observations": n,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "correction_id",
+            "source_id",
+            "action",
+            "reason",
+            "quote",
+            "status",
+            "n_observations",
+        ],
+    )
 
 
 def _load(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
@@ -160,23 +216,46 @@ def build(
     catalog = load_catalog(reference_dir)
     geo = geo_table(reference_dir)
     sources = discover(raw_dir, GeoResolver(geo))
-    log(f"chitieu build: {len(sources)} documents, {len(catalog.indicators)} indicators in the catalog")
-    results = extract_mod.extract_all(sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers)
+    log(
+        f"chitieu build: {len(sources)} documents, "
+        f"{len(catalog.indicators)} indicators in the catalog"
+    )
+    results = extract_mod.extract_all(
+        sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers
+    )
     obs_frames, unm_frames, layouts, per_source = [], [], {}, []
     for s, res in zip(sources, results, strict=True):
         obs_frames.append(res.observations)
         unm_frames.append(res.unmapped)
         layouts[s.source_id] = res.layouts
-        per_source.append({"source_id": s.source_id, "observations": len(res.observations),
-                           "unmapped": len(res.unmapped), "layouts": ",".join(sorted(set(res.layouts))),
-                           "corrections": len(s.corrections), "cached": res.cached})
-    obs = pd.concat(obs_frames, ignore_index=True) if obs_frames else pd.DataFrame(columns=OBSERVATION_COLUMNS)
-    unm = pd.concat(unm_frames, ignore_index=True) if unm_frames else pd.DataFrame(columns=UNMAPPED_COLUMNS)
+        per_source.append(
+            {
+                "source_id": s.source_id,
+                "observations": len(res.observations),
+                "unmapped": len(res.unmapped),
+                "layouts": ",".join(sorted(set(res.layouts))),
+                "corrections": len(s.corrections),
+                "cached": res.cached,
+            }
+        )
+    obs = (
+        pd.concat(obs_frames, ignore_index=True)
+        if obs_frames
+        else pd.DataFrame(columns=OBSERVATION_COLUMNS)
+    )
+    unm = (
+        pd.concat(unm_frames, ignore_index=True)
+        if unm_frames
+        else pd.DataFrame(columns=UNMAPPED_COLUMNS)
+    )
     n_cached = sum(1 for r in results if r.cached)
     width = max(len(p["source_id"]) for p in per_source)
     for p in per_source:
-        log(f"  {p['source_id']:<{width}}  {p['observations']:>4} observations  {p['unmapped']:>3} unmapped"
-            f"  {p['corrections']} corrections  [{p['layouts'] or '-'}]{'  (cached)' if p['cached'] else ''}")
+        log(
+            f"  {p['source_id']:<{width}}  {p['observations']:>4} observations"
+            f"  {p['unmapped']:>3} unmapped  {p['corrections']} corrections"
+            f"  [{p['layouts'] or '-'}]{'  (cached)' if p['cached'] else ''}"
+        )
 
     fd, tmp_name = tempfile.mkstemp(prefix=".warehouse-", suffix=".duckdb.tmp", dir=out_dir)
     os.close(fd)
@@ -214,7 +293,9 @@ def build(
             log("  validating with Great Expectations ...")
             outcome = validate_mod.validate_warehouse(tmp, raw_dir)
             validation_seconds = time.perf_counter() - tv
-            warnings = [r for r in outcome.results if r["severity"] == "warning" and not r["success"]]
+            warnings = [
+                r for r in outcome.results if r["severity"] == "warning" and not r["success"]
+            ]
             con = duckdb.connect(str(tmp))
             try:
                 _load(con, "validation_result", pd.DataFrame(outcome.results))
@@ -223,22 +304,39 @@ def build(
             if outcome.errors:
                 raise BuildError(outcome.summary())
             for w in warnings:
-                log(f"  warning: {w['suite']}: {w['expectation']}: {w['n_unexpected']} rows — {w['details'][:160]}")
+                log(
+                    f"  warning: {w['suite']}: {w['expectation']}: "
+                    f"{w['n_unexpected']} rows — {w['details'][:160]}"
+                )
         seconds = time.perf_counter() - t0
         con = duckdb.connect(str(tmp))
         try:
-            info = pd.DataFrame([{
-                "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "git_commit": _git_commit(),
-                "package_version": __version__, "extractor_version": EXTRACTOR_VERSION,
-                "catalog_hash": catalog.hash, "n_sources": len(sources), "n_observations": len(obs),
-                "n_unmapped": len(unm), "n_indicators": len(catalog.indicators),
-                "duckdb_version": duckdb.__version__, "python_version": platform.python_version(),
-                "build_seconds": seconds, "validation_seconds": validation_seconds,
-                "n_extracted": len(sources) - n_cached, "n_cached": n_cached,
-            }])
+            info = pd.DataFrame(
+                [
+                    {
+                        "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                        "git_commit": _git_commit(),
+                        "package_version": __version__,
+                        "extractor_version": EXTRACTOR_VERSION,
+                        "catalog_hash": catalog.hash,
+                        "n_sources": len(sources),
+                        "n_observations": len(obs),
+                        "n_unmapped": len(unm),
+                        "n_indicators": len(catalog.indicators),
+                        "duckdb_version": duckdb.__version__,
+                        "python_version": platform.python_version(),
+                        "build_seconds": seconds,
+                        "validation_seconds": validation_seconds,
+                        "n_extracted": len(sources) - n_cached,
+                        "n_cached": n_cached,
+                    }
+                ]
+            )
             _load(con, "build_info", info)
             for table in TABLES:
-                con.execute(f"COPY {table} TO '{parquet_tmp / (table + '.parquet')}' (FORMAT parquet)")
+                con.execute(
+                    f"COPY {table} TO '{parquet_tmp / (table + '.parquet')}' (FORMAT parquet)"
+                )
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -246,12 +344,32 @@ def build(
         os.replace(tmp, final)
         for f in parquet_tmp.glob("*.parquet"):
             os.replace(f, out_dir / f.name)
-        (out_dir / "build_report.json").write_text(json.dumps(
-            {"n_sources": len(sources), "n_observations": len(obs), "n_unmapped": len(unm),
-             "per_source": per_source, "seconds": round(seconds, 3)}, indent=2), encoding="utf-8")
+        (out_dir / "build_report.json").write_text(
+            json.dumps(
+                {
+                    "n_sources": len(sources),
+                    "n_observations": len(obs),
+                    "n_unmapped": len(unm),
+                    "per_source": per_source,
+                    "seconds": round(seconds, 3),
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         log(f"  {len(obs)} observations, {len(unm)} unmapped lines -> {final} ({seconds:.1f} s)")
-        return BuildReport(final, len(sources), len(obs), len(unm), seconds, validation_seconds,
-                           per_source, warnings, len(sources) - n_cached, n_cached)
+        return BuildReport(
+            final,
+            len(sources),
+            len(obs),
+            len(unm),
+            seconds,
+            validation_seconds,
+            per_source,
+            warnings,
+            len(sources) - n_cached,
+            n_cached,
+        )
     finally:
         for p in (tmp, Path(str(tmp) + ".wal")):
             if p.exists():

@@ -12,8 +12,10 @@ from pipeline.raw import RAW_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 DK, KT, BR, TD, TQ = (
-    "dak-lak-2024-health-sector-action-plan", "kon-tum-2024-health-strategy-plan",
-    "ba-ria-vung-tau-2024-health-work-plan", "tam-duong-2023-health-care-plan",
+    "dak-lak-2024-health-sector-action-plan",
+    "kon-tum-2024-health-strategy-plan",
+    "ba-ria-vung-tau-2024-health-work-plan",
+    "tam-duong-2023-health-care-plan",
     "tuyen-quang-2018-resolution-20-plan",
 )
 
@@ -22,19 +24,21 @@ def obs(con, source, indicator, year, kind="target"):
     return con.execute(
         "SELECT comparator, value, unit_code, unit_reported, flags, is_estimate, flag_detail, "
         "value_reported, condition FROM observation WHERE source_id=? AND indicator_code=? "
-        "AND year=? AND kind=? ORDER BY line_start", [source, indicator, year, kind]).fetchall()
+        "AND year=? AND kind=? ORDER BY line_start",
+        [source, indicator, year, kind],
+    ).fetchall()
 
 
 def test_counts_per_document(con):
-    counts = dict(con.execute(
-        "SELECT source_id, count(*) FROM observation GROUP BY 1").fetchall())
+    counts = dict(con.execute("SELECT source_id, count(*) FROM observation GROUP BY 1").fetchall())
     assert counts == {DK: 14, KT: 66, BR: 32, TD: 37, TQ: 41}
 
 
 def test_every_observation_has_provenance_that_occurs_in_the_raw_file(con):
     rows = con.execute(
         "SELECT o.quote, o.line_start, o.line_end, s.file_name, s.n_lines FROM observation o "
-        "JOIN source_document s USING (source_id)").fetchall()
+        "JOIN source_document s USING (source_id)"
+    ).fetchall()
     raw = {}
     for quote, a, b, name, n in rows:
         text = raw.setdefault(name, (RAW_DIR / name).read_text(encoding="utf-8"))
@@ -57,22 +61,27 @@ def test_trap_units_written_many_ways(con):
     assert obs(con, BR, "maternal_mortality_ratio", 2024)[0][3] == "⁰ /0000"
     assert obs(con, DK, "doctors_per_10000", 2024)[0][2] == "per_10000"  # 'Số bác sỹ/vạn dân'
     assert obs(con, KT, "maternal_mortality_ratio", 2030)[0][3] == "trên 100.000 trẻ đẻ sống"
-    for row in (obs(con, DK, "infant_mortality_rate", 2024) + obs(con, BR, "maternal_mortality_ratio", 2024)):
+    for row in obs(con, DK, "infant_mortality_rate", 2024) + obs(
+        con, BR, "maternal_mortality_ratio", 2024
+    ):
         assert "unit_corrected" not in row[4]
 
 
 @pytest.mark.parametrize(
     ("source", "indicator", "year", "kind", "value", "printed"),
-    [(BR, "infant_mortality_rate", 2023, "actual", 1.8, "%"),
-     (BR, "natural_increase_rate", 2023, "actual", 10.0, "%"),
-     (TD, "pharmacists_per_10000", 2023, "target", 1.0, "%"),
-     (TQ, "under5_mortality_rate", 2025, "target", 11.0, "%")],
+    [
+        (BR, "infant_mortality_rate", 2023, "actual", 1.8, "%"),
+        (BR, "natural_increase_rate", 2023, "actual", 10.0, "%"),
+        (TD, "pharmacists_per_10000", 2023, "target", 1.0, "%"),
+        (TQ, "under5_mortality_rate", 2025, "target", 11.0, "%"),
+    ],
 )
-def test_trap_wrong_unit_is_corrected_to_the_definition_never_rescaled(con, source, indicator,
-                                                                       year, kind, value, printed):
+def test_trap_wrong_unit_is_corrected_to_the_definition_never_rescaled(
+    con, source, indicator, year, kind, value, printed
+):
     rows = [r for r in obs(con, source, indicator, year, kind) if "unit_corrected" in r[4]]
     assert rows, "expected a unit_corrected observation"
-    comparator, v, unit, unit_reported, flags, _e, detail, *_ = rows[0]
+    _comparator, v, _unit, unit_reported, _flags, _e, detail, *_ = rows[0]
     assert v == pytest.approx(value)  # not multiplied by 10
     assert unit_reported == printed
     assert "unit_corrected:" in detail
@@ -80,11 +89,17 @@ def test_trap_wrong_unit_is_corrected_to_the_definition_never_rescaled(con, sour
 
 @pytest.mark.parametrize(
     ("source", "indicator", "year", "comparator", "value"),
-    [(DK, "infant_mortality_rate", 2024, "<", 22), (DK, "full_immunisation_under1", 2024, ">=", 95),
-     (TD, "health_insurance_coverage", 2023, ">", 96.1), (TD, "out_of_pocket_share", 2023, "<", 35),
-     (TQ, "life_expectancy", 2025, "~", 74), (TQ, "healthy_life_years", 2025, ">=", 66),
-     (TQ, "out_of_pocket_share", 2025, "<=", 35), (DK, "underweight_under5", 2024, "<=", 17.6),
-     (KT, "tb_incidence_per_100000", 2025, "<", 50)],
+    [
+        (DK, "infant_mortality_rate", 2024, "<", 22),
+        (DK, "full_immunisation_under1", 2024, ">=", 95),
+        (TD, "health_insurance_coverage", 2023, ">", 96.1),
+        (TD, "out_of_pocket_share", 2023, "<", 35),
+        (TQ, "life_expectancy", 2025, "~", 74),
+        (TQ, "healthy_life_years", 2025, ">=", 66),
+        (TQ, "out_of_pocket_share", 2025, "<=", 35),
+        (DK, "underweight_under5", 2024, "<=", 17.6),
+        (KT, "tb_incidence_per_100000", 2025, "<", 50),
+    ],
 )
 def test_trap_comparators_in_symbols_and_words(con, source, indicator, year, comparator, value):
     row = obs(con, source, indicator, year)[0]
@@ -125,21 +140,30 @@ def test_restatements_are_kept_and_marked(con):
 
 def test_page_footer_and_value_before_page_break(con):
     assert obs(con, DK, "hospital_beds_per_10000", 2024)[0][1] == 29
-    assert not con.execute("SELECT count(*) FROM observation WHERE value IN (1693, 17) "
-                           "AND source_id=?", [KT]).fetchone()[0]
+    assert not con.execute(
+        "SELECT count(*) FROM observation WHERE value IN (1693, 17) AND source_id=?", [KT]
+    ).fetchone()[0]
 
 
 def test_decomposed_unicode_document(con):
     raw = (RAW_DIR / f"{TD}.txt").read_text(encoding="utf-8")
     assert raw != unicodedata.normalize("NFC", raw)  # the seed really is decomposed
-    quotes = [q for (q,) in con.execute("SELECT quote FROM observation WHERE source_id=?", [TD]).fetchall()]
+    quotes = [
+        q
+        for (q,) in con.execute("SELECT quote FROM observation WHERE source_id=?", [TD]).fetchall()
+    ]
     assert all(q in raw for q in quotes)
 
 
 def test_unmapped_rows_are_reviewed_reasons(con):
     rows = con.execute("SELECT source_id, reason_code FROM unmapped ORDER BY 1, 2").fetchall()
-    assert rows == [(KT, "no_figures"), (KT, "no_figures"), (KT, "no_year"),
-                    (TQ, "no_year"), (TQ, "no_year")]
+    assert rows == [
+        (KT, "no_figures"),
+        (KT, "no_figures"),
+        (KT, "no_year"),
+        (TQ, "no_year"),
+        (TQ, "no_year"),
+    ]
 
 
 def test_the_correction_file_is_applied(con):
@@ -148,11 +172,27 @@ def test_the_correction_file_is_applied(con):
 
 
 def test_no_code_path_is_keyed_to_a_document_or_place():
-    names = ["dak-lak", "kon-tum", "ba-ria", "tam-duong", "tuyen-quang", "Đắk Lắk", "Kon Tum",
-             "Bà Rịa", "Tam Đường", "Tuyên Quang", "dak lak", "kon tum", "tam duong", "000_e413"]
+    names = [
+        "dak-lak",
+        "kon-tum",
+        "ba-ria",
+        "tam-duong",
+        "tuyen-quang",
+        "Đắk Lắk",
+        "Kon Tum",
+        "Bà Rịa",
+        "Tam Đường",
+        "Tuyên Quang",
+        "dak lak",
+        "kon tum",
+        "tam duong",
+        "000_e413",
+    ]
     for path in (ROOT / "pipeline").glob("*.py"):
         text = path.read_text(encoding="utf-8").lower()
         for n in names:
             assert n.lower() not in text, f"{path.name} mentions {n!r}"
-    assert not re.search(r"\b(?:62|66|77|106|08)\b['\"]", "".join(
-        p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py")))
+    assert not re.search(
+        r"\b(?:62|66|77|106|08)\b['\"]",
+        "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py")),
+    )

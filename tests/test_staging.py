@@ -183,7 +183,7 @@ def test_pdf_qualitative_target_and_dotted_sub_rows(pdf):
 
 
 def test_pdf_rows_without_figures_are_reported_not_invented(pdf):
-    ex, figs, doc = pdf
+    ex, figs, _doc = pdf
     assert not any(k[0] == "uhc_service_coverage_index" for k in figs)
     no_fig = [u for u in ex.unmapped if u.reason_code == "no_figures"]
     assert any("uhc_service_coverage_index" in u.reason for u in no_fig)
@@ -290,7 +290,9 @@ def test_prose_figures_without_year_or_indicator_go_to_unmapped(prose):
     )
 
 
-NUMBERED = unicodedata.normalize("NFD", """\
+NUMBERED = unicodedata.normalize(
+    "NFD",
+    """\
 1.2. Mục tiêu cụ thể
 
 (2) Tỷ lệ dân số tham gia bảo hiểm y tế đạt trên 96,1%. Giảm tỷ lệ chi trực
@@ -312,7 +314,8 @@ Tỷ lệ bác sỹ/vạn dân đạt 7,6 bác sỹ, dược sỹ đại học/v
 được quản lý hồ sơ sức khoẻ điện tử đạt trên 40%; phấn đấu nâng từ 0,05 - 0,1 điểm
 
 trung bình các tiêu chí.
-""")
+""",
+)
 
 
 def test_numbered_objectives_in_decomposed_unicode_with_title_year():

@@ -58,8 +58,18 @@ def test_fold_spelling_variants():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("17,6", 17.6), ("5.130", 5130), ("100.000", 100000), ("2,43", 2.43), ("0,34", 0.34),
-     ("1.5", 1.5), ("93,46", 93.46), ("2.430", 2430), ("1.234,5", 1234.5), ("95", 95)],
+    [
+        ("17,6", 17.6),
+        ("5.130", 5130),
+        ("100.000", 100000),
+        ("2,43", 2.43),
+        ("0,34", 0.34),
+        ("1.5", 1.5),
+        ("93,46", 93.46),
+        ("2.430", 2430),
+        ("1.234,5", 1234.5),
+        ("95", 95),
+    ],
 )
 def test_vietnamese_number_format(text, value):
     assert parse_number(text) == pytest.approx(value)
@@ -67,11 +77,23 @@ def test_vietnamese_number_format(text, value):
 
 @pytest.mark.parametrize(
     ("text", "comparator", "value"),
-    [("đạt trên 96,1%", ">", 96.1), ("còn dưới 35%", "<", 35), ("khoảng 74 tuổi", "~", 74),
-     ("tối thiểu 66 năm", ">=", 66), ("ít nhất 30%", ">=", 30), ("giảm còn 14,3‰", "<=", 14.3),
-     ("còn <11%", "<", 11), ("đạt > 95%", ">", 95), ("≥95", ">=", 95), ("< 26", "<", 26),
-     ("≤ 20", "<=", 20), ("chiếm 14%", "=", 14), ("đạt 7,6 bác sỹ", "=", 7.6),
-     ("xuống dưới 17,5%", "<", 17.5), ("17,6", None, 17.6)],
+    [
+        ("đạt trên 96,1%", ">", 96.1),
+        ("còn dưới 35%", "<", 35),
+        ("khoảng 74 tuổi", "~", 74),
+        ("tối thiểu 66 năm", ">=", 66),
+        ("ít nhất 30%", ">=", 30),
+        ("giảm còn 14,3‰", "<=", 14.3),
+        ("còn <11%", "<", 11),
+        ("đạt > 95%", ">", 95),
+        ("≥95", ">=", 95),
+        ("< 26", "<", 26),
+        ("≤ 20", "<=", 20),
+        ("chiếm 14%", "=", 14),
+        ("đạt 7,6 bác sỹ", "=", 7.6),
+        ("xuống dưới 17,5%", "<", 17.5),
+        ("17,6", None, 17.6),
+    ],
 )
 def test_comparators_nearest_wins(text, comparator, value):
     ms = G.mentions(fold(text))
@@ -82,10 +104,17 @@ def test_comparators_nearest_wins(text, comparator, value):
 
 @pytest.mark.parametrize(
     ("text", "unit"),
-    [("10,0 %", "percent"), ("14,3‰", "per_1000"), ("25,9 ⁰/0000", "per_100000"),
-     ("7,6 bác sỹ/vạn dân", "per_10000"), ("11 bác sĩ trên 10.000 dân", "per_10000"),
-     ("167 cm", "cm"), ("2,1 con/phụ nữ", "children_per_woman"), ("74 tuổi", "years"),
-     ("5.130 giường bệnh", "count")],
+    [
+        ("10,0 %", "percent"),
+        ("14,3‰", "per_1000"),
+        ("25,9 ⁰/0000", "per_100000"),
+        ("7,6 bác sỹ/vạn dân", "per_10000"),
+        ("11 bác sĩ trên 10.000 dân", "per_10000"),
+        ("167 cm", "cm"),
+        ("2,1 con/phụ nữ", "children_per_woman"),
+        ("74 tuổi", "years"),
+        ("5.130 giường bệnh", "count"),
+    ],
 )
 def test_units_after_numbers(text, unit):
     (m,) = G.mentions(fold(text))
@@ -101,10 +130,21 @@ def test_estimate_marker_with_glued_footnote():
 
 @pytest.mark.parametrize(
     "text",
-    ["trẻ em dưới 5 tuổi", "tiêm đủ 7 loại vaccine", "khám thai 3 lần/3 thời kỳ",
-     "sinh con thứ 3 trở lên", "tối thiểu 2 buổi/tuần", "(5 năm/ lần)", "ngày 05/01/2024",
-     "giai đoạn 2021-2030", "Quyết định số 2732/QĐ-UBND", "thanh niên 18 tuổi",
-     "trên 100.000 trẻ đẻ sống", "ít nhất 04 loại bệnh tật", "đến năm 2025"],
+    [
+        "trẻ em dưới 5 tuổi",
+        "tiêm đủ 7 loại vaccine",
+        "khám thai 3 lần/3 thời kỳ",
+        "sinh con thứ 3 trở lên",
+        "tối thiểu 2 buổi/tuần",
+        "(5 năm/ lần)",
+        "ngày 05/01/2024",
+        "giai đoạn 2021-2030",
+        "Quyết định số 2732/QĐ-UBND",
+        "thanh niên 18 tuổi",
+        "trên 100.000 trẻ đẻ sống",
+        "ít nhất 04 loại bệnh tật",
+        "đến năm 2025",
+    ],
 )
 def test_numbers_inside_labels_are_not_figures(text):
     assert G.mentions(fold(text)) == []
