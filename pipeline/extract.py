@@ -63,7 +63,9 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     catalog = catalog or load_catalog(reference_dir)
     doc = normalise(source.text)
     title_year = catalog.grammar.year_in(fold(" ".join(str(source.meta["title"]).split())))
-    ex = extract(doc, catalog, Context(title_year, source.default_year))
+    issued = str(source.meta.get("issued_on") or "")[:4]
+    issued_year = int(issued) if issued.isdigit() else None
+    ex = extract(doc, catalog, Context(title_year, source.default_year, issued_year))
     obs, unm = observations(source, doc, ex, catalog)
     return DocResult(obs, unm, ex.layouts)
 

@@ -69,9 +69,17 @@ class Context:
 
     title_year: int | None
     default_year: int | None
+    issued_year: int | None = None
 
     def fallback_year(self) -> int | None:
         return self.title_year if self.title_year is not None else self.default_year
+
+    def kind_of_year(self, year: int | None) -> str:
+        """Kind of a column headed by a bare year: before the plan's year it reports results."""
+        plan_year = self.title_year or self.issued_year
+        if year is not None and plan_year is not None and year < plan_year:
+            return "actual"
+        return "target"
 
 
 # ------------------------------------------------------------------------------------ lines
@@ -138,6 +146,8 @@ class Column:
 def parse_columns(grammar: Grammar, header_folded: str) -> list[Column]:
     """Value columns named in a header: 'Thực hiện năm 2023 Kế hoạch đến năm 2025' -> 2 columns."""
     text = re.sub(r"\s+", " ", header_folded).strip()
+    # a period column ('Giai đoạn 2021-2025') is one column, named by its last year
+    text = re.sub(r"\b(?:19|20)\d\d\s*-\s*((?:19|20)\d\d)\b", r"\1", text)
     cols: list[Column] = []
     rest = text
     for m in re.finditer(r"(.*?)\b((?:19|20)\d\d)\b", text):
@@ -158,7 +168,7 @@ def parse_columns(grammar: Grammar, header_folded: str) -> list[Column]:
             cols.append(_column(grammar, part, None))
     elif rest.strip() and _kind_of(grammar, rest) is not None:
         cols.append(_column(grammar, rest.strip(), None))
-    return [c for c in cols if c.kind]
+    return [c for c in cols if c.kind or c.year is not None]
 
 
 def _kind_of(grammar: Grammar, words: str) -> str | None:
@@ -182,7 +192,7 @@ def _split_kind_words(grammar: Grammar, text: str) -> list[str]:
 
 
 def _column(grammar: Grammar, words: str, year: int | None) -> Column:
-    kind = _kind_of(grammar, words) or ("target" if year is not None else "")
+    kind = _kind_of(grammar, words) or ""  # a bare year: resolved against the plan's year
     est = any(
         re.search(phrase_regex(fold_phrase(w)), words) for w in grammar.lexicon["column_estimate"]
     )
@@ -284,10 +294,12 @@ class Reader:
                 stack = [(lv, y) for lv, y in stack if lv < level]
                 if is_year_line:
                     stack.append((level, year))
-            elif is_year_line and re.fullmatch(
-                r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded
+            elif is_year_line and (
+                line.stripped.endswith(":")
+                or re.fullmatch(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded)
             ):
-                stack.append((9, year))
+                stack = [(lv, y) for lv, y in stack if lv < 9]
+                stack.append((9, year))  # 'Mục tiêu đến năm 2025:' heads what follows
             out.append(stack[-1][1] if stack else None)
         return out
 
@@ -400,12 +412,16 @@ class Reader:
     # ------------------------------------------------------------------------ pdf tables
     def _is_pdf_header(self, line: Line) -> bool:
         s = line.stripped
-        if "\t" in line.text or len(s) > 90:
+        if "\t" in line.text or len(s) > 90 or not any(rx.search(s) for rx in self._hdr["label"]):
             return False
-        has = {role: any(rx.search(s) for rx in rxs) for role, rxs in self._hdr.items()}
         first = s.split(" ")[0] if s else ""
         starts_with_number = any(rx.fullmatch(first) for rx in self._hdr["number"])
-        return has["label"] and has["unit"] and (starts_with_number or len(s) < 40)
+        unit_text = s
+        nxt = self._next_nonblank(line.no + 1)
+        if nxt is not None and len(self.lines[nxt].stripped) <= 30:
+            unit_text += " " + self.lines[nxt].stripped  # 'TT Chỉ tiêu' / 'Đơn vị' on two lines
+        has_unit = any(rx.search(unit_text) for rx in self._hdr["unit"])
+        return has_unit and (starts_with_number or len(s) < 40)
 
     def _header_block(self, i: int) -> tuple[str, int]:
         """Header text from line i and the index of the first line after the header."""
@@ -413,7 +429,8 @@ class Reader:
         j = i + 1
         header_words = re.compile(
             r"^\s*(?:(?:thuc|hien|nam|ke|hoach|den|uoc|th|kh|muc|tieu|chi|so|nam|giai|doan|"
-            r"ghi|chu|du|kien|phan|dau|ket|qua|(?:19|20)\d\d|-)\s*)+$"
+            r"ghi|chu|du|kien|phan|dau|ket|qua|don|vi|tinh|dvt|noi|dung|tt|stt|"
+            r"(?:19|20)\d\d|-)\s*)+$"
         )
         while j < len(self.lines):
             ln = self.lines[j]
@@ -443,15 +460,21 @@ class Reader:
             if not cols:
                 i += 1
                 continue
-            self.layouts.append("pdf_table")
             for k in range(i, j):
                 self.consumed[k] = 1
-            i = self._pdf_rows(j, cols)
+            end, n_rows = self._pdf_rows(j, cols)
+            if n_rows == 0:  # no numbered rows found: give the lines back to the prose reader
+                for k in range(i, end):
+                    self.consumed[k] = 0
+                i = j
+                continue
+            self.layouts.append("pdf_table")
+            i = end
 
     _ROW_START = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})*)\.?(?:\s+|$)")
 
-    def _pdf_rows(self, i: int, cols: list[Column]) -> int:
-        """Read rows from line i; returns the index of the first line after the table."""
+    def _pdf_rows(self, i: int, cols: list[Column]) -> tuple[int, int]:
+        """Read rows from line i: (index of the first line after the table, rows read)."""
         k = len(cols)
         rows: list[dict] = []  # each: number, parent, lines, sub
         current: dict | None = None
@@ -556,6 +579,20 @@ class Reader:
                 # a group label ('Chỉ số đầu vào') or stray text between rows
                 if current is not None and len(line.stripped) > 120:
                     break
+                stray = [
+                    m
+                    for m in self.g.mentions(self.doc.folded, line.start, line.end, self.mask)
+                    if m.comparator is not None or m.unit_code is not None
+                ]
+                if stray:
+                    self.unmapped.append(
+                        Unmapped(
+                            line.start,
+                            line.end,
+                            "stray_in_table",
+                            "figure between table rows, attached to no row",
+                        )
+                    )
                 self.consumed[i] = 1
                 i += 1
                 continue
@@ -565,7 +602,7 @@ class Reader:
             i += 1
         for row in rows:
             self._pdf_row(row, cols, footers)
-        return i
+        return i, len(rows)
 
     def _next_nonblank(self, i: int) -> int | None:
         while i < len(self.lines):
@@ -736,7 +773,7 @@ class Reader:
             fig = self._figure(
                 choice.code,
                 cell,
-                col.kind,
+                col.kind or self.ctx.kind_of_year(col.year),
                 col.is_estimate,
                 year,
                 label_text,

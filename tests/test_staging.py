@@ -344,3 +344,44 @@ def test_default_year_from_sidecar_when_text_gives_none():
     assert not ex.figures and ex.unmapped[0].reason_code == "no_year"
     ex, figs, _ = read(text, default_year=2026)
     assert one(figs, "health_insurance_coverage", 2026).value == 97
+
+
+# ------------------------------------------------------------- variants of the same layouts
+
+SPLIT_HEADER = """\
+TT Chỉ tiêu
+Đơn vị
+Năm 2023
+Năm 2025
+Giai đoạn 2026-2030
+
+1 Tỷ lệ tham gia bảo hiểm y tế % 91,2 95 98
+2 Số bác sĩ/vạn dân Bác sĩ 8,1 9 10
+* Ghi chú: tỷ lệ 12% của năm trước
+3 Tổng tỷ suất sinh Con/phụ nữ 2,3 2,2 2,1
+"""
+
+
+def test_header_cells_on_separate_lines_bare_year_and_period_columns():
+    ex, figs, _ = read(SPLIT_HEADER, title_year=2024)
+    assert "pdf_table" in ex.layouts
+    assert one(figs, "health_insurance_coverage", 2023, "actual").value == 91.2  # before 2024
+    assert one(figs, "health_insurance_coverage", 2025, "target").value == 95
+    assert one(figs, "health_insurance_coverage", 2030, "target").value == 98  # period 2026-2030
+    assert one(figs, "total_fertility_rate", 2030).value == 2.1
+    assert [u.reason_code for u in ex.unmapped] == ["stray_in_table"]  # nothing silently lost
+
+
+def test_unnumbered_year_heading_with_colon():
+    text = "Mục tiêu đến năm 2025:\n- Tỷ lệ hài lòng của người dân với dịch vụ y tế đạt trên 90%.\n"
+    _, figs, _ = read(text)
+    assert one(figs, "health_service_satisfaction", 2025).comparator == ">"
+
+
+def test_a_table_whose_rows_are_never_found_gives_its_text_back():
+    text = (
+        "Chỉ tiêu Đơn vị Kế hoạch năm 2025\n\n"
+        "Tỷ lệ tham gia bảo hiểm y tế đạt trên 95% dân số.\n"
+    )
+    _, figs, _ = read(text)
+    assert one(figs, "health_insurance_coverage", 2025).value == 95
