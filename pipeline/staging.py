@@ -244,6 +244,13 @@ def _qualitative_splits(grammar: Grammar, folded: str, a: int, b: int) -> list[i
     return out
 
 
+def _open_row(number: str, parent: dict | None, line_no: int, start: int, sub: bool) -> dict:
+    """A table row being read: its number, parent row, lines and where its label starts."""
+    if parent is not None:
+        parent["has_children"] = True
+    return {"number": number, "parent": parent, "lines": [line_no], "start": start, "sub": sub}
+
+
 # ---------------------------------------------------------------------------------- reader
 
 
@@ -535,41 +542,22 @@ class Reader:
                     if has_label or complete or current is None or (not rest and label_next):
                         if is_main:
                             last_main, last_sub = int(parts[0]), 0
-                            current = {
-                                "number": num,
-                                "parent": None,
-                                "lines": [i],
-                                "start": line.start + m.end(),
-                                "sub": False,
-                            }
+                            parent = None
                         else:
                             last_sub = int(parts[1])
                             parent = next(
                                 (r for r in reversed(rows) if r["number"] == parts[0]), None
                             )
-                            if parent is not None:
-                                parent["has_children"] = True
-                            current = {
-                                "number": num,
-                                "parent": parent,
-                                "lines": [i],
-                                "start": line.start + m.end(),
-                                "sub": True,
-                            }
+                        current = _open_row(num, parent, i, line.start + m.end(), not is_main)
                         rows.append(current)
                         started = True
             if not started and re.match(r"^\s*[-+]\s+\S", line.folded) and current is not None:
                 main = current if not current["sub"] else (current["parent"] or current)
                 if self._row_cells_count(main, footers) >= k or current["sub"]:
                     dash = re.match(r"^\s*[-+]\s+", line.folded)
-                    current = {
-                        "number": f"{main['number']}-",
-                        "parent": main,
-                        "lines": [i],
-                        "start": line.start + dash.end(),
-                        "sub": True,
-                    }
-                    main["has_children"] = True
+                    current = _open_row(
+                        f"{main['number']}-", main, i, line.start + dash.end(), True
+                    )
                     rows.append(current)
                     started = True
             continues = complete and (
