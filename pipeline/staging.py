@@ -1006,7 +1006,7 @@ class Reader:
                     )
                 )
                 continue
-            label = re.sub(r"\s+", " ", self.doc.text[region_a:region_b]).strip(" ,;:.-")
+            label = self._clean_label(region_a, region_b)
             unit_text = self.printed(m.num_end, m.end) or None
             fig = Figure(
                 choice.code,
@@ -1028,6 +1028,20 @@ class Reader:
                 fig.unit_code_reported = shared_unit
             self.figures.append(fig)
         return any_figure
+
+    def _clean_label(self, a: int, b: int) -> str:
+        """The indicator's name as printed, without item markers or a trailing verb."""
+        a, b = self._trim(a, b)
+        folded = self.doc.folded
+        m = re.match(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[-+•%])\s*", folded[a:b])
+        if m:
+            a += m.end()
+        while True:
+            comp, start = self.g.comparator_before(folded, b, a)
+            if comp is None or start >= b or self.doc.text[start:b].strip() in "<>=≤≥~":
+                break
+            b = start
+        return " ".join(self.doc.text[a:b].split()).strip(" ,;:.-")
 
     def _trim(self, a: int, b: int) -> tuple[int, int]:
         text = self.doc.text
