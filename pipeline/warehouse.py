@@ -308,6 +308,10 @@ def build(
                     f"  warning: {w['suite']}: {w['expectation']}: "
                     f"{w['n_unexpected']} rows — {w['details'][:160]}"
                 )
+            log(
+                f"  quality gate: {len(outcome.results)} expectations, 0 errors, "
+                f"{len(warnings)} warnings ({validation_seconds:.1f} s)"
+            )
         seconds = time.perf_counter() - t0
         con = duckdb.connect(str(tmp))
         try:
