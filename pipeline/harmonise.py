@@ -50,6 +50,15 @@ def _fmt(v: float | None) -> str:
     return f"{v:g}"
 
 
+def _strip_span(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """A span without the white space around it, so quotes and line ranges are tight."""
+    while start < end and doc.text[start].isspace():
+        start += 1
+    while end > start and doc.text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _unit_check(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str], list[str]]:
     """Value in the canonical unit, with flags and their explanations."""
     ind = catalog.indicators[fig.indicator_code]
@@ -127,8 +136,9 @@ def observations(
                 "value holds the lower bound, value_upper the upper"
             )
         detail.extend(fig.notes)
-        ls, le = doc.lines_of(fig.start, fig.end)
-        quote = doc.quote(fig.start, fig.end)
+        start, end = _strip_span(doc, fig.start, fig.end)
+        ls, le = doc.lines_of(start, end)
+        quote = doc.quote(start, end)
         comparator = None if fig.qualitative else (fig.comparator or "=")
         if fig.range_high is not None:
             comparator = ">="
