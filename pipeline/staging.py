@@ -709,7 +709,8 @@ class Reader:
     ) -> None:
         matches = self.catalog.match(fold_phrase(label), context=parent, has_denominator=True)
         if matches:
-            reason += f" (indicator {matches[0].code})"
+            top = [m.code for m in matches if m.score == matches[0].score]
+            reason += f" (indicator {' or '.join(top)})"
         self.unmapped.append(Unmapped(a, b, code, reason))
 
     # -------------------------------------------------------------------------- emit rows
