@@ -1,18 +1,21 @@
 """Per-document extraction: raw text -> observations + unmapped rows, cached and parallel.
 
 The cache key is everything the result depends on: the document's bytes, its sidecar and
-corrections, the reference data (catalog, lexicon, units) and the extractor's own source code.
-Changing one document re-extracts that document only; an unchanged corpus extracts nothing.
+corrections, the reference data (catalog, lexicon, units), the extractor version and the
+extractor's own source code. Changing one document re-extracts that document only; an unchanged
+corpus extracts nothing. Documents not in the cache are extracted by a process pool (one worker
+per core, two on the reference machine) once there are enough of them to pay for it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +29,9 @@ from pipeline.text import fold, normalise
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / ".cache" / "extract"
 _CODE_FILES = ("text.py", "grammar.py", "staging.py", "harmonise.py", "reference.py", "extract.py")
+_REFERENCE_FILES = ("indicators.yaml", "lexicon.yaml", "units.yaml")
 PARALLEL_THRESHOLD = 16  # below this, process start-up costs more than it saves
+CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
 
 
 @dataclass
@@ -37,19 +42,44 @@ class DocResult:
     cached: bool = False
 
 
-@lru_cache(maxsize=8)
-def _environment_hash(reference_dir: Path) -> str:
+@dataclass
+class ExtractStats:
+    """What the last :func:`extract_all` did (read by ``pipeline.bench``)."""
+
+    n_sources: int = 0
+    n_extracted: int = 0
+    n_cached: int = 0
+    workers: int = 1
+    seconds: float = 0.0  # the whole call: keys, cache reads, extraction, cache writes
+    extract_seconds: float = 0.0  # extraction of the documents not in the cache only
+    pool_peak_rss_kb: int = 0  # largest pool worker (ru_maxrss of reaped children), 0 if no pool
+    cpu_seconds: float = 0.0  # CPU time of the extraction, this process and its pool together
+
+
+last_stats = ExtractStats()
+
+
+def environment_hash(reference_dir: Path) -> str:
+    """Hash of what every document's extraction depends on besides the document itself.
+
+    The extractor version, the extractor's source files and the reference data it reads (the
+    catalog, the lexicon and the units). Read afresh on every call, so a long-lived process
+    (a notebook) never reuses results after the catalog was edited.
+    """
     h = hashlib.sha256(EXTRACTOR_VERSION.encode())
     here = Path(__file__).resolve().parent
     for name in _CODE_FILES:
+        h.update(name.encode())
         h.update((here / name).read_bytes())
-    for name in ("indicators.yaml", "lexicon.yaml", "units.yaml"):
+    for name in _REFERENCE_FILES:
+        h.update(name.encode())
         h.update((reference_dir / name).read_bytes())
     return h.hexdigest()
 
 
-def cache_key(source: Source, reference_dir: Path) -> str:
-    h = hashlib.sha256(_environment_hash(reference_dir).encode())
+def cache_key(source: Source, reference_dir: Path, env: str | None = None) -> str:
+    """Content address of one document's extraction: (document, sidecar, corrections, env)."""
+    h = hashlib.sha256((env or environment_hash(reference_dir)).encode())
     h.update(source.sha256.encode())
     h.update(source.sidecar.read_bytes())
     h.update(source.geo_code.encode())
@@ -70,42 +100,122 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     return DocResult(obs, unm, ex.layouts)
 
 
+# The catalog a pool worker uses: set by the initializer (inherited as-is when forked).
+_worker_catalog: Catalog | None = None
+
+
+def _init_worker(reference_dir: Path) -> None:
+    global _worker_catalog
+    _worker_catalog = load_catalog(reference_dir)
+
+
 def _worker(args: tuple[Source, Path]) -> DocResult:
     source, reference_dir = args
-    return extract_one(source, reference_dir)
+    return extract_one(source, reference_dir, _worker_catalog)
 
 
-def extract_all(sources: list[Source], reference_dir: Path, catalog: Catalog,
-                cache_dir: Path | None = None, workers: int | None = None) -> list[DocResult]:
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork: workers start in milliseconds with the catalog already compiled; elsewhere the
+    # platform default (spawn) re-imports the package once per worker.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _children_max_rss_kb() -> int:
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its reaped children (the pool, once shut down)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _read_cached(path: Path) -> DocResult | None:
+    try:
+        with path.open("rb") as fh:
+            res = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        path.unlink(missing_ok=True)  # unreadable or from an incompatible version: redo it
+        return None
+    if not isinstance(res, DocResult):
+        path.unlink(missing_ok=True)
+        return None
+    res.cached = True
+    return res
+
+
+def _write_cached(path: Path, res: DocResult) -> None:
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(
+            DocResult(res.observations, res.unmapped, res.layouts),
+            fh,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    os.replace(tmp, path)  # atomic: a concurrent build never reads half a file
+
+
+def extract_all(
+    sources: list[Source],
+    reference_dir: Path,
+    catalog: Catalog,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> list[DocResult]:
     """Results in the order of ``sources``; cached ones are read, the rest extracted."""
+    global last_stats
+    t0 = time.perf_counter()
     cache_dir = cache_dir if cache_dir is not None else DEFAULT_CACHE
     cache_dir.mkdir(parents=True, exist_ok=True)
+    env = environment_hash(reference_dir)
+    keys = [cache_key(s, reference_dir, env) for s in sources]
     results: list[DocResult | None] = [None] * len(sources)
     todo: list[int] = []
-    keys = [cache_key(s, reference_dir) for s in sources]
     for i, key in enumerate(keys):
-        f = cache_dir / f"{key}.pkl"
-        if f.exists():
-            try:
-                with f.open("rb") as fh:
-                    res = pickle.load(fh)
-                res.cached = True
-                results[i] = res
-                continue
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                f.unlink(missing_ok=True)
-        todo.append(i)
+        results[i] = _read_cached(cache_dir / f"{key}.pkl")
+        if results[i] is None:
+            todo.append(i)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    workers = max(1, min(workers, len(todo)))
+    t1, cpu1 = time.perf_counter(), _cpu_seconds()
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunk = max(1, len(todo) // (workers * 4))
-            fresh = list(pool.map(_worker, [(sources[i], reference_dir) for i in todo], chunksize=chunk))
+        chunk = max(1, len(todo) // (workers * CHUNKS_PER_WORKER))
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_pool_context(),
+            initializer=_init_worker,
+            initargs=(reference_dir,),
+        ) as pool:
+            jobs = [(sources[i], reference_dir) for i in todo]
+            fresh = list(pool.map(_worker, jobs, chunksize=chunk))
+        pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
     else:
+        workers, pool_rss = 1, 0
         fresh = [extract_one(sources[i], reference_dir, catalog) for i in todo]
+    t2, cpu2 = time.perf_counter(), _cpu_seconds()
     for i, res in zip(todo, fresh, strict=True):
         results[i] = res
-        tmp = cache_dir / f".{keys[i]}.{os.getpid()}.tmp"
-        with tmp.open("wb") as fh:
-            pickle.dump(DocResult(res.observations, res.unmapped, res.layouts), fh)
-        os.replace(tmp, cache_dir / f"{keys[i]}.pkl")
+        _write_cached(cache_dir / f"{keys[i]}.pkl", res)
+    last_stats = ExtractStats(
+        n_sources=len(sources),
+        n_extracted=len(todo),
+        n_cached=len(sources) - len(todo),
+        workers=workers,
+        seconds=time.perf_counter() - t0,
+        extract_seconds=t2 - t1,
+        pool_peak_rss_kb=pool_rss,
+        cpu_seconds=cpu2 - cpu1,
+    )
     return [r for r in results if r is not None]

@@ -24,6 +24,9 @@ NUMBER = (
     r"(?![0-9a-z]|[.,]\d)"
 )
 _NUMBER_RE = re.compile(NUMBER)
+# Runs of text a label-number mask can lie in (see Grammar.masked), and a digit.
+_MASK_RUN = re.compile(r"(?:[\w\s/\-,⁰]|\.(?=\d))+")
+_DIGIT = re.compile(r"\d")
 _SYMBOL_COMPARATORS = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=", "~": "~", "≈": "~"}
 
 
@@ -120,9 +123,18 @@ class Grammar:
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
         """1 at every position whose digits belong to a label, a date or a reference."""
+        # Same result as one finditer over the whole text, ~3x faster: every mask pattern
+        # contains a digit and consumes only word characters, whitespace, '/', '-', ',', '⁰'
+        # and a '.' before a digit (tests/test_grammar_mask.py holds the lexicon to that), so a
+        # match lies inside one run of such characters holding a digit; only those are scanned.
         mask = bytearray(len(folded))
-        for m in self._masks.finditer(folded):
-            mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        masks = self._masks
+        for run in _MASK_RUN.finditer(folded):
+            a, b = run.span()
+            if _DIGIT.search(folded, a, b) is None:
+                continue
+            for m in masks.finditer(folded, a, b):
+                mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         return mask
 
     def comparator_before(self, folded: str, pos: int, floor: int = 0) -> tuple[str | None, int]:
@@ -274,6 +286,8 @@ class Grammar:
     # ------------------------------------------------------------------------------- years
     def year_in(self, folded: str) -> int | None:
         """The single year a phrase points at ('Đến năm 2025'), ignoring periods and dates."""
+        if "19" not in folded and "20" not in folded:
+            return None  # every year pattern needs a 19xx or 20xx
         cleaned = self._not_year.sub(lambda m: " " * len(m.group()), folded)
         years = set()
         for rx in self._year_patterns:

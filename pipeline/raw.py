@@ -35,6 +35,7 @@ SIDECAR_KEYS = {
 CORRECTION_KEYS = {"id", "quote", "action", "reason", "status", "match", "set"}
 CORRECTION_ACTIONS = {"override", "drop", "flag"}
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 
 
 class InputError(ValueError):
@@ -68,7 +69,7 @@ def _rel(path: Path) -> str:
 
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except UnicodeDecodeError as e:
         raise InputError(f"{_rel(path)}: not UTF-8 ({e.reason} at byte {e.start})") from None
     except yaml.YAMLError as e:

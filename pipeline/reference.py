@@ -1,4 +1,4 @@
-"""Reference layer: geography (before and after the 2025 reform), units and the indicator catalog."""
+"""Reference layer: geography (before and after the 2025 reform), units, indicator catalog."""
 
 from __future__ import annotations
 
@@ -31,30 +31,53 @@ def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     prov = pd.read_csv(reference_dir / "provinces_before_2025_07.csv", dtype=str)
     dist = pd.read_csv(reference_dir / "districts_before_2025_07.csv", dtype=str)
     country = pd.DataFrame(
-        [{"geo_code": "VN", "name_vi": "Việt Nam", "name_en": "Viet Nam", "level": "country",
-          "parent_code": None, "region_vi": None, "region_en": None, "successor_code_2025": None,
-          "successor_name_2025": None, "full_name_vi": "Việt Nam", "full_name_en": "Viet Nam",
-          "kind": "country"}]
+        [
+            {
+                "geo_code": "VN",
+                "name_vi": "Việt Nam",
+                "name_en": "Viet Nam",
+                "level": "country",
+                "parent_code": None,
+                "region_vi": None,
+                "region_en": None,
+                "successor_code_2025": None,
+                "successor_name_2025": None,
+                "full_name_vi": "Việt Nam",
+                "full_name_en": "Viet Nam",
+                "kind": "country",
+            }
+        ]
     )
     provinces = pd.DataFrame(
         {
-            "geo_code": prov["code"], "name_vi": prov["name_vi"], "name_en": prov["name_en"],
-            "level": "province", "parent_code": "VN", "region_vi": prov["region_vi"],
-            "region_en": prov["region_en"], "successor_code_2025": prov["successor_code"],
-            "successor_name_2025": prov["successor_name_vi"], "full_name_vi": prov["full_name_vi"],
-            "full_name_en": prov["full_name_en"], "kind": prov["kind"],
+            "geo_code": prov["code"],
+            "name_vi": prov["name_vi"],
+            "name_en": prov["name_en"],
+            "level": "province",
+            "parent_code": "VN",
+            "region_vi": prov["region_vi"],
+            "region_en": prov["region_en"],
+            "successor_code_2025": prov["successor_code"],
+            "successor_name_2025": prov["successor_name_vi"],
+            "full_name_vi": prov["full_name_vi"],
+            "full_name_en": prov["full_name_en"],
+            "kind": prov["kind"],
         }
     )
     by_code = provinces.set_index("geo_code")
     districts = pd.DataFrame(
         {
-            "geo_code": dist["code"], "name_vi": dist["name_vi"], "name_en": dist["name_en"],
-            "level": "district", "parent_code": dist["province_code"],
+            "geo_code": dist["code"],
+            "name_vi": dist["name_vi"],
+            "name_en": dist["name_en"],
+            "level": "district",
+            "parent_code": dist["province_code"],
             "region_vi": dist["province_code"].map(by_code["region_vi"]),
             "region_en": dist["province_code"].map(by_code["region_en"]),
             "successor_code_2025": dist["province_code"].map(by_code["successor_code_2025"]),
             "successor_name_2025": dist["province_code"].map(by_code["successor_name_2025"]),
-            "full_name_vi": dist["full_name_vi"], "full_name_en": dist["full_name_en"],
+            "full_name_vi": dist["full_name_vi"],
+            "full_name_en": dist["full_name_en"],
             "kind": "district",
         }
     )
@@ -79,8 +102,12 @@ class GeoResolver:
         self._by_key: dict[str, list[str]] = {}
         self._exact: dict[str, list[str]] = {}
         for code, name, full, level, parent in zip(
-            self.geo["geo_code"], self.geo["name_vi"], self.geo["full_name_vi"],
-            self.geo["level"], self.geo["parent_code"], strict=True,
+            self.geo["geo_code"],
+            self.geo["name_vi"],
+            self.geo["full_name_vi"],
+            self.geo["level"],
+            self.geo["parent_code"],
+            strict=True,
         ):
             keys = {_geo_key(name), _geo_key(full)}
             if level == "district" and parent in self._by_code:
@@ -119,7 +146,7 @@ class GeoResolver:
 
 
 def _exact_key(name: str) -> str:
-    """Case- and spacing-insensitive, diacritics kept, so two places that differ only by diacritics stay apart."""
+    """Case- and spacing-insensitive, diacritics kept: names differing by diacritics stay apart."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().replace("-", " ").split())
 
 
@@ -130,6 +157,9 @@ def _geo_key(name: str) -> str:
 
 
 # ------------------------------------------------------------------------------------- catalog
+
+
+_MATCH_MEMO_SIZE = 20_000
 
 
 @dataclass
@@ -169,7 +199,9 @@ class Catalog:
             if ind.code in self.indicators:
                 raise ReferenceError(f"{path}: indicator {ind.code!r} is defined twice")
             if ind.unit not in self.grammar.units:
-                raise ReferenceError(f"{path}: indicator {ind.code!r} has unknown unit {ind.unit!r}")
+                raise ReferenceError(
+                    f"{path}: indicator {ind.code!r} has unknown unit {ind.unit!r}"
+                )
             if ind.direction not in {"lower_is_better", "higher_is_better", "neutral"}:
                 raise ReferenceError(f"{path}: indicator {ind.code!r} has bad direction")
             self.indicators[ind.code] = ind
@@ -184,6 +216,14 @@ class Catalog:
         self._phrases = phrases
         # a cheap prefilter: the first word of every phrase
         self._first_words = {p.split(" ")[0] for p in phrases}
+        # Every match of a phrase's regex contains each of its words (split at " " and "/") as
+        # a literal substring, so a phrase with a missing word is skipped without its regex.
+        self._pieces = {
+            p: tuple(x for token in p.split(" ") for x in token.split("/") if x) for p in phrases
+        }
+        # match() results by (text, context, has_denominator): label regions recur across
+        # documents ("Tỷ lệ tham gia bảo hiểm y tế"); bounded, cleared when full.
+        self._memo: dict[tuple[str, str, bool], tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
 
     def unit_hash(self) -> str:
         return self.hash
@@ -194,14 +234,29 @@ class Catalog:
         With ``context`` (e.g. the parent row or the head of a sentence), phrases may come from
         it, but at least one phrase of the winning name must stand in ``text`` itself.
         """
+        key = (text, context, has_denominator)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._match(text, context, has_denominator)
+            if len(self._memo) >= _MATCH_MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return [Match(code, score, list(group)) for code, score, group in found]
+
+    def _match(
+        self, text: str, context: str, has_denominator: bool
+    ) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
         full = f"{context} | {text}" if context else text
         cut = len(full) - len(text)
         found: dict[str, list[tuple[int, int]]] = {}
+        pieces = self._pieces
         for p, rx in self._phrases.items():
+            if not all(x in full for x in pieces[p]):
+                continue
             spans = [(m.start(), m.end()) for m in rx.finditer(full)]
             if spans:
                 found[p] = spans
-        best: dict[str, Match] = {}
+        best: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         for code, group in self._patterns:
             if not all(p in found for p in group):
                 continue
@@ -211,9 +266,9 @@ class Catalog:
             if ind.requires_denominator and not has_denominator:
                 continue
             score = sum(len(p) for p in group)
-            if code not in best or score > best[code].score:
-                best[code] = Match(code, score, list(group))
-        return sorted(best.values(), key=lambda m: -m.score)
+            if code not in best or score > best[code][1]:
+                best[code] = (code, score, tuple(group))
+        return tuple(sorted(best.values(), key=lambda m: -m[1]))
 
 
 @lru_cache(maxsize=4)
@@ -223,8 +278,14 @@ def load_catalog(reference_dir: Path = REFERENCE_DIR) -> Catalog:
 
 def unit_table(catalog: Catalog) -> pd.DataFrame:
     rows = [
-        {"unit_code": u.code, "symbol": u.symbol, "name_vi": u.name_vi, "name_en": u.name_en,
-         "per": u.per, "kind": u.kind}
+        {
+            "unit_code": u.code,
+            "symbol": u.symbol,
+            "name_vi": u.name_vi,
+            "name_en": u.name_en,
+            "per": u.per,
+            "kind": u.kind,
+        }
         for u in catalog.grammar.units.values()
     ]
     return pd.DataFrame(rows).astype({"per": "Int64"})
@@ -234,11 +295,20 @@ def indicator_table(catalog: Catalog) -> pd.DataFrame:
     rows = []
     for ind in catalog.indicators.values():
         rows.append(
-            {"indicator_code": ind.code, "name_vi": ind.name_vi, "name_en": ind.name_en,
-             "domain": ind.domain, "unit_code": ind.unit, "direction": ind.direction,
-             "definition": ind.definition, "sdg_code": ind.sdg,
-             "min_plausible": float(ind.range[0]), "max_plausible": float(ind.range[1]),
-             "aliases_vi": "; ".join(
-                 " + ".join(e) if isinstance(e, list) else e for e in ind.match)}
+            {
+                "indicator_code": ind.code,
+                "name_vi": ind.name_vi,
+                "name_en": ind.name_en,
+                "domain": ind.domain,
+                "unit_code": ind.unit,
+                "direction": ind.direction,
+                "definition": ind.definition,
+                "sdg_code": ind.sdg,
+                "min_plausible": float(ind.range[0]),
+                "max_plausible": float(ind.range[1]),
+                "aliases_vi": "; ".join(
+                    " + ".join(e) if isinstance(e, list) else e for e in ind.match
+                ),
+            }
         )
     return pd.DataFrame(rows)

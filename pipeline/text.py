@@ -12,6 +12,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # ------------------------------------------------------------------------------------- folding
 
@@ -58,6 +59,7 @@ def fold_phrase(text: str) -> str:
     return re.sub(r"\s+", " ", fold(unicodedata.normalize("NFC", text))).strip()
 
 
+@lru_cache(maxsize=4096)
 def phrase_regex(phrase: str) -> str:
     """Regex source for a folded phrase: word boundaries, flexible spaces, optional space at '/'."""
     parts = []

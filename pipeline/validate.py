@@ -142,6 +142,7 @@ class _Raw:
     def __init__(self, raw_dir: Path) -> None:
         self.raw_dir = raw_dir
         self._cache: dict[str, tuple[bytes | None, str | None]] = {}
+        self._line_starts: dict[str, list[int]] = {}
 
     def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
         if not isinstance(file_name, str):
@@ -164,11 +165,21 @@ class _Raw:
         text = self.get(file_name)[1]
         if not isinstance(quote, str) or text is None or pd.isna(start) or pd.isna(end):
             return False
-        lines = text.split("\n")
+        starts = self._line_starts.get(file_name)
+        if starts is None:  # where each line begins: text.split("\n") without the copies
+            starts = [0]
+            for line in text.split("\n")[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            self._line_starts[file_name] = starts
         a, b = int(start), int(end)
+        if a < 1:
+            return False
+        n = len(starts)
         # the cited lines with their line breaks (a quote may end with the last one's)
-        cited = "\n".join(lines[a - 1 : b]) + ("\n" if b < len(lines) else "")
-        return a >= 1 and quote in cited
+        lo = starts[a - 1] if a <= n else len(text)
+        hi = starts[b] if b < n else len(text)
+        cited = text[lo:hi] if a <= b else ("\n" if b < n else "")
+        return quote in cited
 
 
 def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:

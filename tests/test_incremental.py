@@ -1,0 +1,146 @@
+"""Incremental builds: extraction is cached per document, so only what changed is re-extracted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import extract
+from pipeline.raw import discover
+from pipeline.reference import REFERENCE_DIR, GeoResolver, geo_table
+from pipeline.warehouse import build
+
+N_SEEDS = 5
+CHANGED = "tam-duong-2023-health-care-plan"
+
+
+def quiet_build(raw: Path, out: Path, cache: Path, reference: Path = REFERENCE_DIR, **kw):
+    return build(raw, reference, out, log=lambda _m: None, cache_dir=cache, validate=False, **kw)
+
+
+def observations(out: Path) -> list[tuple]:
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT * FROM observation ORDER BY observation_id").fetchall()
+    finally:
+        con.close()
+
+
+def build_info(out: Path) -> tuple[int, int]:
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT n_extracted, n_cached FROM build_info").fetchone()
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def sources(raw_copy: Path):
+    return discover(raw_copy, GeoResolver(geo_table(REFERENCE_DIR)))
+
+
+def test_unchanged_rebuild_extracts_nothing(raw_copy: Path, tmp_path: Path):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    cold = quiet_build(raw_copy, out, cache)
+    assert (cold.n_extracted, cold.n_cached) == (N_SEEDS, 0)
+    assert build_info(out) == (N_SEEDS, 0)
+    first = observations(out)
+
+    warm = quiet_build(raw_copy, out, cache)
+    assert (warm.n_extracted, warm.n_cached) == (0, N_SEEDS)
+    assert extract.last_stats.n_extracted == 0
+    assert build_info(out) == (0, N_SEEDS)
+    assert all(p["cached"] for p in warm.per_source)
+    assert observations(out) == first  # the cached results are the same rows
+
+
+def test_one_changed_document_is_the_only_one_extracted(raw_copy: Path, tmp_path: Path):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache)
+    with (raw_copy / f"{CHANGED}.txt").open("a", encoding="utf-8") as fh:
+        fh.write("\nGhi chú: văn bản được cập nhật.\n")
+
+    rep = quiet_build(raw_copy, out, cache)
+    assert (rep.n_extracted, rep.n_cached) == (1, N_SEEDS - 1)
+    assert build_info(out) == (1, N_SEEDS - 1)
+    assert [p["source_id"] for p in rep.per_source if not p["cached"]] == [CHANGED]
+
+    again = quiet_build(raw_copy, out, cache)
+    assert again.n_extracted == 0  # and the new version is cached in turn
+
+
+def test_sidecar_change_re_extracts_its_document(raw_copy: Path, tmp_path: Path):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache)
+    sidecar = raw_copy / f"{CHANGED}.yaml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + "default_year: 2023\n", "utf-8")
+    rep = quiet_build(raw_copy, out, cache)
+    assert rep.n_extracted == 1
+
+
+def test_cache_key_depends_on_document_catalog_and_extractor(
+    sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, ref)
+    s = sources[0]
+    key = extract.cache_key(s, ref)
+    assert extract.cache_key(s, ref) == key  # deterministic
+    assert len({extract.cache_key(x, ref) for x in sources}) == len(sources)
+
+    # the catalog changes: every key changes
+    catalog = ref / "indicators.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    new_key = extract.cache_key(s, ref)
+    assert new_key != key
+
+    # so do the lexicon and the units the grammar reads
+    lexicon = ref / "lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert extract.cache_key(s, ref) not in (key, new_key)
+
+    # and the extractor version
+    before = extract.cache_key(s, ref)
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "999.0.0")
+    assert extract.cache_key(s, ref) != before
+
+
+def test_catalog_change_re_extracts_everything(raw_copy: Path, tmp_path: Path):
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, ref)
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    assert quiet_build(raw_copy, out, cache, ref).n_extracted == N_SEEDS
+    assert quiet_build(raw_copy, out, cache, ref).n_extracted == 0
+    catalog = ref / "indicators.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert quiet_build(raw_copy, out, cache, ref).n_extracted == N_SEEDS
+
+
+def test_unreadable_cache_entry_is_extracted_again(raw_copy: Path, tmp_path: Path):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache)
+    first = observations(out)
+    victim = sorted(cache.glob("*.pkl"))[0]
+    victim.write_bytes(b"not a pickle")
+    rep = quiet_build(raw_copy, out, cache)
+    assert (rep.n_extracted, rep.n_cached) == (1, N_SEEDS - 1)
+    assert observations(out) == first
+
+
+def test_process_pool_gives_the_serial_results(
+    sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from pipeline.reference import load_catalog
+
+    catalog = load_catalog(REFERENCE_DIR)
+    serial = extract.extract_all(sources, REFERENCE_DIR, catalog, tmp_path / "a", workers=1)
+    monkeypatch.setattr(extract, "PARALLEL_THRESHOLD", 2)
+    pooled = extract.extract_all(sources, REFERENCE_DIR, catalog, tmp_path / "b", workers=2)
+    assert extract.last_stats.workers == 2
+    for a, b in zip(serial, pooled, strict=True):
+        assert a.observations.equals(b.observations)
+        assert a.unmapped.equals(b.unmapped)
+        assert a.layouts == b.layouts
