@@ -4,7 +4,8 @@ Layers, each a module: ``raw`` (documents and sidecars), ``reference`` (geograph
 indicator catalog), ``text`` (normalisation with provenance), ``grammar`` (numbers, comparators,
 units), ``staging`` (layout readers that find figures), ``harmonise`` (canonical units, flags,
 conflicts, corrections), ``warehouse`` (load, validate, swap), ``marts`` (gap analysis),
-``validate`` (Great Expectations gate) and ``charts``.
+``validate`` (Great Expectations gate), ``charts`` (figures, en/vi) and ``reports`` (notebook
+execution and export).
 """
 
 __version__ = "0.1.0"

@@ -274,11 +274,11 @@ def build(
             _load(con, "observation", obs)
             _load(con, "unmapped", unm)
             _load(con, "correction", correction_table(sources, obs))
+            if _tamper is not None:  # tests inject defects here to prove the gate catches them
+                _tamper(con)
             from pipeline import marts
 
             marts.create_views(con)
-            if _tamper is not None:  # tests inject defects here to prove the gate catches them
-                _tamper(con)
             if _fail_after_load:
                 raise BuildError("simulated failure after loading (test hook)")
             con.execute("CHECKPOINT")

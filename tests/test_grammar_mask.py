@@ -27,8 +27,27 @@ def test_mask_equals_whole_text_scan_on_the_seeds():
         assert GRAMMAR.masked(folded) == reference_mask(folded), path.name
 
 
-WORDS = ["tre em", "duoi", "tuoi", "nam", "so", "ngai", "thang", "tren", "dan", "nguoi", "lan",
-         "quyet dinh", "giai doan", "den", "cap cuu", "benh vien", "be trai", "be gai", "loai"]
+WORDS = [
+    "tre em",
+    "duoi",
+    "tuoi",
+    "nam",
+    "so",
+    "ngai",
+    "thang",
+    "tren",
+    "dan",
+    "nguoi",
+    "lan",
+    "quyet dinh",
+    "giai doan",
+    "den",
+    "cap cuu",
+    "benh vien",
+    "be trai",
+    "be gai",
+    "loai",
+]
 PIECES = st.one_of(
     st.sampled_from(WORDS),
     st.from_regex(r"\d{1,5}", fullmatch=True),

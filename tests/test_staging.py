@@ -380,8 +380,7 @@ def test_unnumbered_year_heading_with_colon():
 
 def test_a_table_whose_rows_are_never_found_gives_its_text_back():
     text = (
-        "Chỉ tiêu Đơn vị Kế hoạch năm 2025\n\n"
-        "Tỷ lệ tham gia bảo hiểm y tế đạt trên 95% dân số.\n"
+        "Chỉ tiêu Đơn vị Kế hoạch năm 2025\n\nTỷ lệ tham gia bảo hiểm y tế đạt trên 95% dân số.\n"
     )
     _, figs, _ = read(text)
     assert one(figs, "health_insurance_coverage", 2025).value == 95
