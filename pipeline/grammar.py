@@ -24,6 +24,8 @@ NUMBER = (
     r"(?![0-9a-z]|[.,]\d)"
 )
 _NUMBER_RE = re.compile(NUMBER)
+_RANGE_TAIL = re.compile(r"\s*(?:-|den)\s*(" + NUMBER + ")")  # '0,05 - 0,1', 'từ 5 đến 10'
+_PER_YEAR = re.compile(r"\s*/\s*nam\b")  # '0,5‰ /năm'
 # Runs of text a label-number mask can lie in (see Grammar.masked), and a digit.
 _MASK_RUN = re.compile(r"(?:[\w\s/\-,⁰]|\.(?=\d))+")
 _DIGIT = re.compile(r"\d")
@@ -89,7 +91,9 @@ class Grammar:
                 words.append((fold_phrase(p), comp))
         self._comparator_words = sorted(words, key=lambda t: -len(t[0]))
         self._estimate = [re.compile(p) for p in lex["estimate_patterns"]]
-        self.qualitative_starters = [fold_phrase(s) for s in lex["qualitative_starters"]]
+        self.qualitative_starters = [
+            re.compile(phrase_regex(fold_phrase(s))) for s in lex["qualitative_starters"]
+        ]
 
         # unit aliases: (regex, code, kind, folded alias), longest alias first
         aliases = []
@@ -154,6 +158,15 @@ class Grammar:
                 if start == 0 or not folded[start - 1].isalnum():
                     return comp, start
         return None, pos
+
+    def comparator_at_end(self, folded: str) -> str | None:
+        """Comparator word that ends a table label ('... suy dinh dưỡng giảm còn')."""
+        s = folded.rstrip()
+        for phrase, comp in self._comparator_words:
+            start = len(s) - len(phrase)
+            if s.endswith(phrase) and (start == 0 or not s[start - 1].isalnum()):
+                return comp
+        return None
 
     def unit_at(self, folded: str, pos: int, limit: int) -> tuple[str | None, str | None, int]:
         """Unit printed right after a number: (code, kind, end)."""
@@ -240,7 +253,7 @@ class Grammar:
             pos = m.end()
             range_high = None
             if ranges:
-                r = re.compile(r"\s*(?:-|den)\s*(" + NUMBER + ")").match(folded, pos, end)
+                r = _RANGE_TAIL.match(folded, pos, end)
                 if r and not mask[r.start(1)]:
                     range_high = parse_number(r.group(1))
                     pos = r.end()
@@ -257,7 +270,7 @@ class Grammar:
                     code, kind, denom = code2, kind2, True
                     unit_text = folded[m.end() : uend2].strip()
                     pos = uend2
-            per_year = re.compile(r"\s*/\s*nam\b").match(folded, pos, end)
+            per_year = _PER_YEAR.match(folded, pos, end)
             if per_year and code is not None:
                 pos = per_year.end()
             est, note, eend = self.estimate_at(folded, pos)

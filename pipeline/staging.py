@@ -229,8 +229,8 @@ def _qualitative_splits(grammar: Grammar, folded: str, a: int, b: int) -> list[i
     """Positions in [a, b) where a qualitative cell opens ('Loại trừ...', 'Duy trì...')."""
     starts: list[tuple[int, int]] = []
     seg = folded[a:b]
-    for phrase in grammar.qualitative_starters:
-        for m in re.finditer(phrase_regex(phrase), seg):
+    for starter in grammar.qualitative_starters:
+        for m in starter.finditer(seg):
             starts.append((a + m.start(), a + m.end()))
     starts.sort()
     out: list[int] = []
@@ -664,8 +664,7 @@ class Reader:
         label_text = re.sub(r"\s+", " ", self.doc.text[a:label_stop]).strip()
         parent_label = ""
         if row["parent"] is not None:
-            pa, _pb, _ = self._row_span(row["parent"], footers)
-            _pcells, _pa, plabel_end, _u = self._row_cells(row["parent"], footers)
+            _pcells, pa, plabel_end, _u = self._row_cells(row["parent"], footers)
             parent_label = folded[pa:plabel_end]
         if not cells:
             if (row["sub"] and not label_text) or row.get("has_children"):
@@ -751,12 +750,7 @@ class Reader:
                 )
             )
             return
-        label_comp, _s = self.g.comparator_before(label_folded + " ", len(label_folded.rstrip()))
-        label_comp = (
-            label_comp
-            if label_folded.rstrip().endswith(tuple(p for p, _c in self.g._comparator_words))
-            else None
-        )
+        label_comp = self.g.comparator_at_end(label_folded)
         for col, cell in cells:
             year = col.year if col.year is not None else self.ctx.fallback_year()
             fig = self._figure(
