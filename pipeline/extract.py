@@ -14,13 +14,14 @@ import multiprocessing
 import os
 import pickle
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.harmonise import observations
+from pipeline.harmonise import observation_frame, observation_records, unmapped_frame
 from pipeline.raw import Source
 from pipeline.reference import Catalog, load_catalog
 from pipeline.staging import EXTRACTOR_VERSION, Context, extract
@@ -36,10 +37,20 @@ CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, eno
 
 @dataclass
 class DocResult:
-    observations: pd.DataFrame
-    unmapped: pd.DataFrame
+    """One document's rows as tuples in the tables' column order (cheap to pickle and merge)."""
+
+    observation_records: list[tuple]
+    unmapped_records: list[tuple]
     layouts: list[str]
     cached: bool = False
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        return observation_frame(self.observation_records)
+
+    @property
+    def unmapped(self) -> pd.DataFrame:
+        return unmapped_frame(self.unmapped_records)
 
 
 @dataclass
@@ -54,6 +65,7 @@ class ExtractStats:
     extract_seconds: float = 0.0  # extraction of the documents not in the cache only
     pool_peak_rss_kb: int = 0  # largest pool worker (ru_maxrss of reaped children), 0 if no pool
     cpu_seconds: float = 0.0  # CPU time of the extraction, this process and its pool together
+    meanwhile_cpu_seconds: float = 0.0  # CPU of the work overlapped with the pool (not counted)
 
 
 last_stats = ExtractStats()
@@ -96,7 +108,7 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     issued = str(source.meta.get("issued_on") or "")[:4]
     issued_year = int(issued) if issued.isdigit() else None
     ex = extract(doc, catalog, Context(title_year, source.default_year, issued_year))
-    obs, unm = observations(source, doc, ex, catalog)
+    obs, unm = observation_records(source, doc, ex, catalog)
     return DocResult(obs, unm, ex.layouts)
 
 
@@ -160,7 +172,7 @@ def _write_cached(path: Path, res: DocResult) -> None:
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
         pickle.dump(
-            DocResult(res.observations, res.unmapped, res.layouts),
+            DocResult(res.observation_records, res.unmapped_records, res.layouts),
             fh,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
@@ -173,8 +185,13 @@ def extract_all(
     catalog: Catalog,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[DocResult]:
-    """Results in the order of ``sources``; cached ones are read, the rest extracted."""
+    """Results in the order of ``sources``; cached ones are read, the rest extracted.
+
+    ``meanwhile`` runs in this process while a pool extracts, if one does: the build imports
+    Great Expectations there, in time it would otherwise spend waiting for the workers.
+    """
     global last_stats
     t0 = time.perf_counter()
     cache_dir = cache_dir if cache_dir is not None else DEFAULT_CACHE
@@ -190,6 +207,7 @@ def extract_all(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     workers = max(1, min(workers, len(todo)))
     t1, cpu1 = time.perf_counter(), _cpu_seconds()
+    meanwhile_cpu = 0.0
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         chunk = max(1, len(todo) // (workers * CHUNKS_PER_WORKER))
         with ProcessPoolExecutor(
@@ -199,7 +217,12 @@ def extract_all(
             initargs=(reference_dir,),
         ) as pool:
             jobs = [(sources[i], reference_dir) for i in todo]
-            fresh = list(pool.map(_worker, jobs, chunksize=chunk))
+            pending = pool.map(_worker, jobs, chunksize=chunk)  # submitted; workers forked
+            if meanwhile is not None:
+                c = time.process_time()
+                meanwhile()
+                meanwhile_cpu = time.process_time() - c
+            fresh = list(pending)
         pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
     else:
         workers, pool_rss = 1, 0
@@ -216,6 +239,7 @@ def extract_all(
         seconds=time.perf_counter() - t0,
         extract_seconds=t2 - t1,
         pool_peak_rss_kb=pool_rss,
-        cpu_seconds=cpu2 - cpu1,
+        cpu_seconds=cpu2 - cpu1 - meanwhile_cpu,
+        meanwhile_cpu_seconds=meanwhile_cpu,
     )
     return [r for r in results if r is not None]

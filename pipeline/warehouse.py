@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.harmonise import OBSERVATION_COLUMNS, UNMAPPED_COLUMNS
+from pipeline.harmonise import observation_frame, unmapped_frame
 from pipeline.raw import RAW_DIR, Source, discover
 from pipeline.reference import (
     REFERENCE_DIR,
@@ -210,6 +210,7 @@ def build(
 ) -> BuildReport:
     """Build the warehouse from ``raw_dir`` into ``out_dir``; atomic."""
     from pipeline import extract as extract_mod  # per-document extraction with its cache
+    from pipeline import validate as validate_mod  # cheap: Great Expectations loads on demand
 
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -221,33 +222,31 @@ def build(
         f"{len(catalog.indicators)} indicators in the catalog"
     )
     results = extract_mod.extract_all(
-        sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers
+        sources,
+        reference_dir,
+        catalog,
+        cache_dir=cache_dir,
+        workers=workers,
+        meanwhile=validate_mod.import_gx if validate else None,
     )
-    obs_frames, unm_frames, layouts, per_source = [], [], {}, []
+    obs_records: list[tuple] = []
+    unm_records: list[tuple] = []
+    layouts, per_source = {}, []
     for s, res in zip(sources, results, strict=True):
-        obs_frames.append(res.observations)
-        unm_frames.append(res.unmapped)
+        obs_records.extend(res.observation_records)
+        unm_records.extend(res.unmapped_records)
         layouts[s.source_id] = res.layouts
         per_source.append(
             {
                 "source_id": s.source_id,
-                "observations": len(res.observations),
-                "unmapped": len(res.unmapped),
+                "observations": len(res.observation_records),
+                "unmapped": len(res.unmapped_records),
                 "layouts": ",".join(sorted(set(res.layouts))),
                 "corrections": len(s.corrections),
                 "cached": res.cached,
             }
         )
-    obs = (
-        pd.concat(obs_frames, ignore_index=True)
-        if obs_frames
-        else pd.DataFrame(columns=OBSERVATION_COLUMNS)
-    )
-    unm = (
-        pd.concat(unm_frames, ignore_index=True)
-        if unm_frames
-        else pd.DataFrame(columns=UNMAPPED_COLUMNS)
-    )
+    obs, unm = observation_frame(obs_records), unmapped_frame(unm_records)
     n_cached = sum(1 for r in results if r.cached)
     width = max(len(p["source_id"]) for p in per_source)
     for p in per_source:
@@ -287,8 +286,6 @@ def build(
         validation_seconds = 0.0
         warnings: list[dict] = []
         if validate:
-            from pipeline import validate as validate_mod
-
             tv = time.perf_counter()
             log("  validating with Great Expectations ...")
             outcome = validate_mod.validate_warehouse(tmp, raw_dir)

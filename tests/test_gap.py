@@ -382,3 +382,32 @@ def test_lower_is_better_trend_in_the_right_direction_is_on_track():
     r = marts.gap_frame(con).iloc[0]
     assert r.observed_annual_rate < 0 and r.projected_value < 50
     assert r.progress_ratio > 1 and r.progress_class == "on_track"
+
+
+# ------------------------------------------------------------------------- reading into pandas
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["gap", "observation", "unmapped", "source_document", "indicator", "geo", "build_info"],
+)
+def test_frame_is_duckdb_df_with_the_same_values_and_dtypes(con, table):
+    # all-NULL, NULL-free and mixed columns of every type the schema uses (lists included)
+    sql = f"SELECT * FROM {table}"
+    pd.testing.assert_frame_equal(marts.frame(con, sql), con.sql(sql).df())
+
+
+def test_frame_keeps_duckdb_dtypes_for_nulls_and_no_nulls():
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES (1, true, 'a', NULL::VARCHAR, 1.5, [1, 2]),
+                                   (2, NULL, NULL, NULL, NULL, NULL)) t(i, b, s, n, d, l)"""
+    got, want = marts.frame(con, sql), con.sql(sql).df()
+    pd.testing.assert_frame_equal(got, want)
+    assert str(got["i"].dtype) == "int32" and str(got["b"].dtype) == "boolean"
+
+
+def test_gap_frame_rows_come_in_gap_order_without_sorting(con):
+    ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
+    pd.testing.assert_frame_equal(marts.gap_frame(con), ordered)
+    con.execute("SET preserve_insertion_order = false")  # then gap_frame sorts itself
+    pd.testing.assert_frame_equal(marts.gap_frame(con), ordered)
