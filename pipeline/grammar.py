@@ -8,13 +8,14 @@ of the normalised text, so every span maps back to the raw document.
 from __future__ import annotations
 
 import re
+import re._parser as _sre  # the stdlib regex parser: Grammar reads its mask patterns' shape
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 
-from pipeline.text import fold_phrase, phrase_regex
+from pipeline.text import fold_phrase, phrase_pieces, phrase_regex
 
 # A number as Vietnamese documents print it: thousands dot (5.130, 100.000), decimal comma
 # (17,6), or a plain integer. A dot followed by one or two digits is read as a decimal point.
@@ -26,22 +27,233 @@ NUMBER = (
 _NUMBER_RE = re.compile(NUMBER)
 _RANGE_TAIL = re.compile(r"\s*(?:-|den)\s*(" + NUMBER + ")")  # '0,05 - 0,1', 'từ 5 đến 10'
 _PER_YEAR = re.compile(r"\s*/\s*nam\b")  # '0,5‰ /năm'
-# Runs of text a label-number mask can lie in (see Grammar.masked), and a digit.
-_MASK_RUN = re.compile(r"(?:[\w\s/\-,⁰]|\.(?=\d))+")
 _DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+_SYMBOL_UNIT = re.compile(r"[%‰‱]")
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
 _SYMBOL_COMPARATORS = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=", "~": "~", "≈": "~"}
 
 
 def parse_number(text: str) -> float | None:
     """'5.130' -> 5130, '17,6' -> 17.6, '100.000' -> 100000, '1.5' -> 1.5; None if not a number."""
     s = text.strip()
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", s):
+    if _THOUSANDS.fullmatch(s):
         return float(s.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d+,\d+", s):
+    if _DECIMAL_COMMA.fullmatch(s):
         return float(s.replace(",", "."))
-    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+    if _PLAIN.fullmatch(s):
         return float(s)
     return None
+
+
+# ------------------------------------------------------------------------ mask pattern analysis
+# Grammar.masked needs two facts about each label-number pattern, read from its parse tree:
+# which characters a match can start with, and how many characters other than whitespace and
+# commas a match can hold before its first digit (None: unbounded, or a match without a digit).
+# Both are over-approximations, so skipping positions that fail them never loses a match.
+
+_NEG = float("-inf")
+_SEP = re.compile(r"[\s,]")  # what the distance to a digit does not count
+_CATEGORY_SRC = {
+    _sre.CATEGORY_DIGIT: r"\d",
+    _sre.CATEGORY_NOT_DIGIT: r"\D",
+    _sre.CATEGORY_SPACE: r"\s",
+    _sre.CATEGORY_NOT_SPACE: r"\S",
+    _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+class _Unsupported(Exception):
+    """A construct the analysis does not model: Grammar.masked falls back to the plain scan."""
+
+
+def _char_kinds(op, av) -> tuple[bool, bool, bool]:
+    """(may be a digit, may be a separator, may be another character) for one consumed char."""
+    if op is _sre.LITERAL:
+        ch = chr(av)
+        dig, sep = bool(_DIGIT.match(ch)), bool(_SEP.match(ch))
+        return dig, sep, not dig and not sep
+    if op is not _sre.IN:
+        return True, True, True  # ANY, NOT_LITERAL
+    chars: list[int] = []
+    dig = sep = other = False
+    for iop, iav in av:
+        if iop is _sre.LITERAL:
+            chars.append(iav)
+        elif iop is _sre.RANGE and iav[1] - iav[0] < 4096:
+            chars.extend(range(iav[0], iav[1] + 1))
+        elif iop is _sre.CATEGORY and iav is _sre.CATEGORY_DIGIT:
+            dig = True
+        elif iop is _sre.CATEGORY and iav is _sre.CATEGORY_SPACE:
+            sep = True
+        elif iop is _sre.CATEGORY and iav in (_sre.CATEGORY_NOT_DIGIT, _sre.CATEGORY_NOT_WORD):
+            sep = other = True
+        else:  # NEGATE, wide ranges, other categories: anything
+            return True, True, True
+    for cp in chars:
+        d, s, o = _char_kinds(_sre.LITERAL, cp)
+        dig, sep, other = dig or d, sep or s, other or o
+    return dig, sep, other
+
+
+def _digit_distance(seq) -> tuple[float, float]:
+    """(D, F) for a parsed sequence: D the most non-separator characters a path holding a digit
+    consumes before its first digit, F the most a path without a digit consumes (-inf: no path)."""
+    best, acc = _NEG, 0.0
+    for op, av in seq:
+        d, f = _node_distance(op, av)
+        if d != _NEG:
+            best = max(best, acc + d)
+        acc = acc + f if f != _NEG else _NEG
+        if acc == _NEG:
+            break
+    return best, acc
+
+
+def _node_distance(op, av) -> tuple[float, float]:
+    if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN):
+        dig, sep, other = _char_kinds(op, av)
+        return (0.0 if dig else _NEG), (1.0 if other else 0.0 if sep else _NEG)
+    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+        return _NEG, 0.0
+    if op is _sre.SUBPATTERN:
+        if av[1] or av[2]:
+            raise _Unsupported("inline flags")
+        return _digit_distance(av[3])
+    if op is _sre.ATOMIC_GROUP:
+        return _digit_distance(av)
+    if op is _sre.BRANCH:
+        pairs = [_digit_distance(b) for b in av[1]]
+        return max(d for d, _f in pairs), max(f for _d, f in pairs)
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        lo, hi, sub = av
+        hi = float("inf") if hi == _sre.MAXREPEAT else hi
+        ds, fs = _digit_distance(sub)
+        if fs == _NEG:
+            f = 0.0 if lo == 0 else _NEG
+        elif fs == 0:
+            f = 0.0
+        else:
+            f = hi * fs
+        if ds == _NEG or hi == 0:
+            d = _NEG
+        elif fs in (_NEG, 0.0):
+            d = ds
+        else:
+            d = (hi - 1) * fs + ds
+        return d, f
+    raise _Unsupported(str(op))
+
+
+def _first_chars(seq) -> tuple[list[str], bool]:
+    """Regex sources of the characters a match of ``seq`` can start with, and whether it can
+    match the empty string."""
+    out: list[str] = []
+    for op, av in seq:
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            continue
+        srcs, nullable = _node_first(op, av)
+        out += srcs
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _node_first(op, av) -> tuple[list[str], bool]:
+    if op is _sre.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is _sre.IN:
+        items = []
+        for iop, iav in av:
+            if iop is _sre.NEGATE:
+                items.insert(0, "^")
+            elif iop is _sre.LITERAL:
+                items.append(re.escape(chr(iav)))
+            elif iop is _sre.RANGE:
+                items.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+            elif iop is _sre.CATEGORY and iav in _CATEGORY_SRC:
+                items.append(_CATEGORY_SRC[iav])
+            else:
+                return [r"(?s:.)"], False
+        return ["[" + "".join(items) + "]"], False
+    if op in (_sre.NOT_LITERAL, _sre.ANY):
+        return [r"(?s:.)"], False
+    if op is _sre.SUBPATTERN:
+        return _first_chars(av[3])
+    if op is _sre.ATOMIC_GROUP:
+        return _first_chars(av)
+    if op is _sre.BRANCH:
+        out, nullable = [], False
+        for b in av[1]:
+            srcs, n = _first_chars(b)
+            out += srcs
+            nullable = nullable or n
+        return out, nullable
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        srcs, nullable = _first_chars(av[2])
+        return srcs, nullable or av[0] == 0
+    raise _Unsupported(str(op))
+
+
+def mask_pattern_shape(source: str) -> tuple[re.Pattern[str], int] | None:
+    """(characters a match can start with, most non-separator characters before its first
+    digit) for one mask pattern; None if a match may hold no digit or the distance is unbounded."""
+    try:
+        parsed = _sre.parse(source)
+        if parsed.state.flags & (re.IGNORECASE | re.ASCII | re.LOCALE):
+            return None
+        d, f = _digit_distance(parsed.data)
+        firsts, _nullable = _first_chars(parsed.data)
+    except _Unsupported:
+        return None
+    if f != _NEG or d == _NEG or d == float("inf"):
+        return None
+    return re.compile("|".join(firsts) or r"(?!)"), int(d)
+
+
+class _Phrase:
+    """A folded phrase's regex (:func:`phrase_regex`), tried only where the text can match it:
+    at each occurrence of the piece every match starts with, if the text holds its longest."""
+
+    __slots__ = ("head", "needle", "rx")
+
+    def __init__(self, phrase: str):
+        pieces = phrase_pieces(phrase)
+        self.head = pieces[0]
+        self.needle = max(pieces, key=len)
+        self.rx = re.compile(phrase_regex(phrase))
+
+    def found(self, text: str) -> bool:
+        """Same as ``bool(self.rx.search(text))``."""
+        if self.needle not in text:
+            return False
+        head, rx = self.head, self.rx
+        if not head:
+            return rx.search(text) is not None
+        i = text.find(head)
+        while i >= 0:
+            if rx.match(text, i) is not None:
+                return True
+            i = text.find(head, i + 1)
+        return False
+
+
+_MaskRow = tuple[int, list[re.Pattern[str] | None] | None]
+
+
+class _MaskRows(dict):
+    """Character -> Grammar._mask_row(character), computed on first use."""
+
+    def __init__(self, grammar: Grammar):
+        super().__init__()
+        self.grammar = grammar
+
+    def __missing__(self, c: str) -> _MaskRow:
+        row = self[c] = self.grammar._mask_row(c)
+        return row
 
 
 @dataclass
@@ -90,6 +302,10 @@ class Grammar:
             for p in phrases:
                 words.append((fold_phrase(p), comp))
         self._comparator_words = sorted(words, key=lambda t: -len(t[0]))
+        # the same, by last character: a text can only end with the words ending like it
+        self._comparators_ending: dict[str, list[tuple[str, str]]] = {}
+        for phrase, comp in self._comparator_words:
+            self._comparators_ending.setdefault(phrase[-1], []).append((phrase, comp))
         self._estimate = [re.compile(p) for p in lex["estimate_patterns"]]
         self.qualitative_starters = [
             re.compile(phrase_regex(fold_phrase(s))) for s in lex["qualitative_starters"]
@@ -105,6 +321,14 @@ class Grammar:
         self._unit_aliases = [
             (re.compile(phrase_regex(fa)), code, kind, fa) for fa, code, kind in aliases
         ]
+        # with the piece of text each needs (phrase_pieces): a cheap test before the regex
+        self._unit_needles = [(*a, max(phrase_pieces(a[3]), key=len)) for a in self._unit_aliases]
+        # denominator_unit's candidates: rate aliases other than bare symbols, longest first
+        self._denominator_aliases = [
+            (_Phrase(fa), code, len(fa))
+            for fa, code, kind in aliases
+            if kind == "rate" and re.fullmatch(r"[%‰‱⁰/0]+", fa) is None
+        ]
         self._unit_at = re.compile(
             r"[ \n]*(?:"
             + "|".join(f"(?P<u{i}>{phrase_regex(fa)})" for i, (fa, *_r) in enumerate(aliases))
@@ -115,31 +339,89 @@ class Grammar:
             fa for fa, _c, kind in aliases if kind == "rate" and not re.fullmatch(r"[%‰‱]", fa)
         ]
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
+        self._denominator_phrases = [_Phrase(fa) for fa in rate_aliases]
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
         mask_sources = list(lex["label_number_patterns"]) + [
             phrase_regex(fa) for fa in digit_aliases
         ]
         self._masks = re.compile("|".join(f"(?:{p})" for p in mask_sources))
+        self._mask_sources = mask_sources
+        shapes = [mask_pattern_shape(p) for p in mask_sources]
+        # None: some pattern's shape is unknown, and masked() scans the whole text
+        self._mask_shapes = None if None in shapes else shapes
+        self._mask_reach = max((d for _f, d in self._mask_shapes), default=0) if shapes else 0
+        self._mask_rows = _MaskRows(self)
+        self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
         self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
-        self.actual_cues = [re.compile(phrase_regex(fold_phrase(p))) for p in lex["actual_cues"]]
+        cues = [fold_phrase(p) for p in lex["actual_cues"]]
+        self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]
+        self._actual_cues = [_Phrase(p) for p in cues]
 
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
         """1 at every position whose digits belong to a label, a date or a reference."""
-        # Same result as one finditer over the whole text, ~3x faster: every mask pattern
-        # contains a digit and consumes only word characters, whitespace, '/', '-', ',', '⁰'
-        # and a '.' before a digit (tests/test_grammar_mask.py holds the lexicon to that), so a
-        # match lies inside one run of such characters holding a digit; only those are scanned.
+        # Same result as one finditer of ``self._masks`` over the whole text (leftmost match
+        # first, no overlaps), without trying all its patterns at every position. Every match
+        # holds a digit, and each pattern can only start with certain characters and hold a
+        # bounded number of characters other than whitespace and commas before its first digit
+        # (mask_pattern_shape reads both from the pattern; tests/test_grammar_mask.py checks the
+        # lexicon has such a shape). So for each run of digits only the positions within that
+        # distance before it can start a match, and at each only the patterns that may start
+        # with its character and reach that far are tried, in lexicon order.
         mask = bytearray(len(folded))
-        masks = self._masks
-        for run in _MASK_RUN.finditer(folded):
-            a, b = run.span()
-            if _DIGIT.search(folded, a, b) is None:
-                continue
-            for m in masks.finditer(folded, a, b):
+        if self._mask_shapes is None:
+            for m in self._masks.finditer(folded):
                 mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+            return mask
+        rows = self._mask_rows
+        reach = self._mask_reach
+        cur = prev = 0  # end of the last match; end of the previous run of digits
+        for run in _DIGITS.finditer(folded):
+            q0, q1 = run.span()
+            lo = prev if prev > cur else cur
+            prev = q1
+            if q1 <= cur:
+                continue
+            cands = []
+            d = 0
+            p = q0
+            for c in folded[q0 - 1 : lo - 1 if lo else None : -1]:
+                p -= 1
+                step, subs = rows[c]
+                d += step
+                if d > reach:
+                    break
+                if subs is not None and subs[d] is not None:
+                    cands.append((p, subs[d]))
+            cands.reverse()
+            for p in range(q0 if q0 > cur else cur, q1):
+                subs = rows[folded[p]][1]
+                if subs is not None and subs[0] is not None:
+                    cands.append((p, subs[0]))
+            for p, sub in cands:
+                if p < cur:
+                    continue
+                m = sub.match(folded, p)
+                if m is not None:
+                    cur = m.end()
+                    mask[p:cur] = b"\x01" * (cur - p)
         return mask
+
+    def _mask_row(self, c: str) -> _MaskRow:
+        """For one character: whether it counts towards the distance to a digit, and by that
+        distance, the mask patterns (joined in lexicon order) a match starting on it may be."""
+        shapes = self._mask_shapes
+        assert shapes is not None
+        alts = [i for i, (first, _d) in enumerate(shapes) if first.match(c)]
+        subs: list[re.Pattern[str] | None] = []
+        for dist in range(self._mask_reach + 1):
+            key = tuple(i for i in alts if shapes[i][1] >= dist)
+            if key not in self._mask_subs:
+                src = "|".join(f"(?:{self._mask_sources[i]})" for i in key)
+                self._mask_subs[key] = re.compile(src)
+            subs.append(self._mask_subs[key])
+        return (0 if _SEP.match(c) else 1, subs if alts else None)
 
     def comparator_before(self, folded: str, pos: int, floor: int = 0) -> tuple[str | None, int]:
         """Comparator printed just before ``pos`` (nearest wins) and where it starts."""
@@ -151,8 +433,10 @@ class Grammar:
             if sym in "=" and i - 1 > floor and folded[i - 2] in "<>":
                 return ("<=" if folded[i - 2] == "<" else ">="), i - 2
             return _SYMBOL_COMPARATORS[sym], i - 1
+        if i <= floor:
+            return None, pos
         window = folded[max(floor, i - 40) : i]
-        for phrase, comp in self._comparator_words:
+        for phrase, comp in self._comparators_ending.get(window[-1], ()):
             if window.endswith(phrase):
                 start = i - len(phrase)
                 if start == 0 or not folded[start - 1].isalnum():
@@ -162,7 +446,7 @@ class Grammar:
     def comparator_at_end(self, folded: str) -> str | None:
         """Comparator word that ends a table label ('... suy dinh dưỡng giảm còn')."""
         s = folded.rstrip()
-        for phrase, comp in self._comparator_words:
+        for phrase, comp in self._comparators_ending.get(s[-1:], ()):
             start = len(s) - len(phrase)
             if s.endswith(phrase) and (start == 0 or not s[start - 1].isalnum()):
                 return comp
@@ -180,30 +464,26 @@ class Grammar:
         return None, None, pos
 
     def has_denominator(self, folded: str) -> bool:
-        return bool(self._denominator.search(folded))
+        """Whether a rate unit's denominator is named (same as ``self._denominator.search``)."""
+        return any(p.found(folded) for p in self._denominator_phrases)
 
     def denominator_unit(self, folded: str) -> str | None:
         """Rate unit named by a denominator in a label ('/vạn dân' -> per_10000)."""
         best = None
-        for rx, code, kind, fa in self._unit_aliases:
-            symbol_only = re.fullmatch(r"[%‰‱⁰/0]+", fa) is not None
-            if (
-                kind == "rate"
-                and not symbol_only
-                and rx.search(folded)
-                and (best is None or len(fa) > best[1])
-            ):
-                best = (code, len(fa))
+        for phrase, code, length in self._denominator_aliases:
+            if (best is None or length > best[1]) and phrase.found(folded):
+                best = (code, length)
         return best[0] if best else None
 
     def unit_from_text(self, folded: str) -> tuple[str | None, str | None]:
         """Unit named by a whole cell or column ('Giường bệnh', '‰', 'Con/phụ nữ')."""
         s = folded.strip()
-        for rx, code, kind, _fa in self._unit_aliases:
+        found = [(rx, code, kind) for rx, code, kind, _fa, n in self._unit_needles if n in s]
+        for rx, code, kind in found:
             m = rx.search(s)
             if m and m.start() == 0 and m.end() == len(s):
                 return code, kind
-        for rx, code, kind, _fa in self._unit_aliases:
+        for rx, code, kind in found:
             if rx.search(s):
                 return code, kind
         return None, None
@@ -212,7 +492,9 @@ class Grammar:
         """Unit alias that ends a label text (the table's unit column): (code, kind, start)."""
         s = folded.rstrip()
         best: tuple[str | None, str | None, int] = (None, None, len(folded))
-        for rx, code, kind, _fa in self._unit_aliases:
+        for rx, code, kind, _fa, needle in self._unit_needles:
+            if needle not in s:
+                continue
             for m in rx.finditer(s):
                 if m.end() == len(s) and m.start() < best[2]:
                     best = (code, kind, m.start())
@@ -240,8 +522,10 @@ class Grammar:
     ) -> list[Mention]:
         """Every figure in folded[start:end], skipping numbers that belong to labels."""
         end = len(folded) if end is None else end
-        mask = mask if mask is not None else self.masked(folded)
         out: list[Mention] = []
+        if _DIGIT.search(folded, start, end) is None:
+            return out  # no number (a cheap scan: most label and cell texts have none)
+        mask = mask if mask is not None else self.masked(folded)
         floor = start
         for m in _NUMBER_RE.finditer(folded, start, end):
             if mask[m.start()] or m.start() < floor:
@@ -262,7 +546,7 @@ class Grammar:
             denom = False
             if code is not None:
                 pos = uend
-                if kind == "rate" and not re.fullmatch(r"[%‰‱]", unit_text or ""):
+                if kind == "rate" and not _SYMBOL_UNIT.fullmatch(unit_text or ""):
                     denom = True
                 # a noun or symbol may be followed by its denominator: '7,6 bác sĩ/vạn dân'
                 code2, kind2, uend2 = self.unit_at(folded, pos, end)
@@ -309,7 +593,8 @@ class Grammar:
         return years.pop() if len(years) == 1 else None
 
     def is_actual_sentence(self, folded: str) -> bool:
-        return any(rx.search(folded) for rx in self.actual_cues)
+        """Whether a sentence holds an actual cue (any of ``self.actual_cues``)."""
+        return any(p.found(folded) for p in self._actual_cues)
 
     @cached_property
     def column_words(self) -> list[tuple[str, str]]:

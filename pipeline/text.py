@@ -72,6 +72,12 @@ def phrase_regex(phrase: str) -> str:
     return left + body + right
 
 
+def phrase_pieces(phrase: str) -> list[str]:
+    """The literal pieces of :func:`phrase_regex` (phrase) in order, some maybe empty: every match
+    holds each verbatim and starts with the first, so a text without them cannot match."""
+    return [piece for token in phrase.split(" ") for piece in token.split("/")]
+
+
 # ------------------------------------------------------------------------------- normalisation
 
 # Same-length replacements, applied after NFC. Each maps a match to text of equal length.

@@ -1,17 +1,27 @@
-"""Grammar.masked scans only digit-bearing runs of text: it must equal the whole-text scan."""
+"""Grammar.masked tries mask patterns only near digits: it must equal the whole-text scan.
+
+It relies on each mask pattern's shape (mask_pattern_shape): the characters a match can start
+with and a bound on the characters other than whitespace and commas before its first digit.
+A lexicon pattern without such a shape fails here, not silently slowly; the shape itself is
+checked against every match the patterns make.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.grammar import Grammar, _Phrase, mask_pattern_shape
 from pipeline.raw import RAW_DIR
 from pipeline.reference import REFERENCE_DIR, load_catalog
 from pipeline.text import normalise
 
 GRAMMAR = load_catalog(REFERENCE_DIR).grammar
+SEPARATOR = re.compile(r"[\s,]")
 
 
 def reference_mask(folded: str) -> bytearray:
@@ -47,15 +57,96 @@ WORDS = [
     "be trai",
     "be gai",
     "loai",
+    "thanh nien",
+    "tren",
+    "cong nghiep",
+    "giai doan",
+    "so be trai",
+    "tre sinh song",
+    "phu nu",
+    "con",
+    "x",
 ]
 PIECES = st.one_of(
     st.sampled_from(WORDS),
     st.from_regex(r"\d{1,5}", fullmatch=True),
-    st.sampled_from([*" \n\t/.,-:;()%⁰", "20", "19", "100.000", "10.000", "1.000"]),
+    st.sampled_from([*" \n\t/.,-:;()%⁰", "20", "19", "100.000", "10.000", "1.000", "2020"]),
 )
+TEXTS = st.lists(PIECES, max_size=40).map(" ".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(PIECES, max_size=40).map(" ".join))
+@given(TEXTS)
 def test_mask_equals_whole_text_scan_on_random_text(folded: str):
     assert GRAMMAR.masked(folded) == reference_mask(folded)
+
+
+def test_every_mask_pattern_has_a_shape():
+    """A pattern that may match without a digit, or hold unboundedly many characters before
+    its first digit, turns masked() into a whole-text scan: change the pattern or the method."""
+    for source in GRAMMAR._mask_sources:
+        assert mask_pattern_shape(source) is not None, source
+    assert GRAMMAR._mask_shapes is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_mask_pattern_shapes_hold_for_every_match(folded: str):
+    for source, (first, reach) in zip(GRAMMAR._mask_sources, GRAMMAR._mask_shapes, strict=True):
+        rx = re.compile(source)
+        for p in range(len(folded)):
+            m = rx.match(folded, p)
+            if m is None:
+                continue
+            digit = re.search(r"\d", m.group())
+            assert digit is not None, (source, m.group())
+            before = m.group()[: digit.start()]
+            assert first.match(folded[p]), (source, m.group())
+            assert sum(not SEPARATOR.match(c) for c in before) <= reach, (source, m.group())
+
+
+@pytest.mark.parametrize(
+    ("source", "firsts", "reach"),
+    [
+        (r"\bab\s*\d+", "a", 2),
+        (r"(?<![0-9a-z])x[\s,]+y\s*/\s*10", "x", 3),
+        (r"(?:tre\s+em|tu)\s+(?:duoi\s+)?\d", "t", 9),
+        (r"\s*/\s*1\.000", " /", 1),
+        (r"[a-z]-\d+", "az", 2),
+        (r"(?:19|20)\d\d", "12", 0),
+        (r"ab{0,3}\d", "a", 4),
+    ],
+)
+def test_mask_pattern_shape(source: str, firsts: str, reach: int):
+    first, got = mask_pattern_shape(source)
+    assert got == reach
+    assert all(first.match(c) for c in firsts)
+    assert not first.match("Q")
+
+
+@pytest.mark.parametrize(
+    "source", [r"\d?x", r"[a-z]+\d", r"x|\d", r"(?i)ab\d", r"(a)\1\d", r"(?:ab)*\d"]
+)
+def test_mask_pattern_without_a_shape(source: str):
+    assert mask_pattern_shape(source) is None
+
+
+def test_mask_without_shapes_scans_the_whole_text():
+    grammar = Grammar(REFERENCE_DIR)
+    grammar._mask_shapes = None
+    folded = "tre em duoi 5 tuoi, 12/3/2020, dat 95%"
+    assert grammar.masked(folded) == reference_mask(folded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_phrase_tests_equal_their_regex(folded: str):
+    for phrase, *_rest in GRAMMAR._denominator_aliases:
+        assert phrase.found(folded) == bool(phrase.rx.search(folded))
+    assert GRAMMAR.has_denominator(folded) == bool(GRAMMAR._denominator.search(folded))
+    assert GRAMMAR.is_actual_sentence(folded) == any(
+        rx.search(folded) for rx in GRAMMAR.actual_cues
+    )
+    assert _Phrase("tren 1.000 dan").found(folded) == bool(
+        re.search(r"(?<![0-9a-z])tren[\s,]+1\.000[\s,]+dan(?![0-9a-z])", folded)
+    )
