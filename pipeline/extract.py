@@ -4,7 +4,8 @@ The cache key is everything the result depends on: the document's bytes, its sid
 corrections, the reference data (catalog, lexicon, units), the extractor version and the
 extractor's own source code. Changing one document re-extracts that document only; an unchanged
 corpus extracts nothing. Documents not in the cache are extracted by a process pool (one worker
-per core, two on the reference machine) once there are enough of them to pay for it.
+per core, two on the reference machine) once there are enough of them to pay for it. Entries no
+build has used for CACHE_MAX_AGE_DAYS are deleted.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DEFAULT_CACHE = ROOT / ".cache" / "extract"
 _CODE_FILES = ("text.py", "grammar.py", "staging.py", "harmonise.py", "reference.py", "extract.py")
 _REFERENCE_FILES = ("indicators.yaml", "lexicon.yaml", "units.yaml")
 PARALLEL_THRESHOLD = 16  # below this, process start-up costs more than it saves
+CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
 CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
 
 
@@ -66,6 +68,7 @@ class ExtractStats:
     pool_peak_rss_kb: int = 0  # largest pool worker (ru_maxrss of reaped children), 0 if no pool
     cpu_seconds: float = 0.0  # CPU time of the extraction, this process and its pool together
     meanwhile_cpu_seconds: float = 0.0  # CPU of the work overlapped with the pool (not counted)
+    n_pruned: int = 0  # cache entries deleted as unused for CACHE_MAX_AGE_DAYS
 
 
 last_stats = ExtractStats()
@@ -165,7 +168,27 @@ def _read_cached(path: Path) -> DocResult | None:
         path.unlink(missing_ok=True)
         return None
     res.cached = True
+    os.utime(path)  # last used now: pruning keeps what builds still use
     return res
+
+
+def prune_cache(cache_dir: Path, keep: set[str], max_age_days: float = CACHE_MAX_AGE_DAYS) -> int:
+    """Delete cache entries not in ``keep`` that no build has used for ``max_age_days``.
+
+    Every code or catalog change re-keys all entries; without pruning the cache would grow by a
+    corpus's worth each time. Entries stay a while so that switching between branches or raw
+    folders does not re-extract everything. Returns how many files were deleted.
+    """
+    cutoff = time.time() - max_age_days * 86400
+    removed = 0
+    for path in cache_dir.glob("*.pkl"):
+        try:
+            if path.stem not in keep and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # a concurrent build pruned it first
+            continue
+    return removed
 
 
 def _write_cached(path: Path, res: DocResult) -> None:
@@ -231,6 +254,7 @@ def extract_all(
     for i, res in zip(todo, fresh, strict=True):
         results[i] = res
         _write_cached(cache_dir / f"{keys[i]}.pkl", res)
+    pruned = prune_cache(cache_dir, set(keys))
     last_stats = ExtractStats(
         n_sources=len(sources),
         n_extracted=len(todo),
@@ -241,5 +265,6 @@ def extract_all(
         pool_peak_rss_kb=pool_rss,
         cpu_seconds=cpu2 - cpu1 - meanwhile_cpu,
         meanwhile_cpu_seconds=meanwhile_cpu,
+        n_pruned=pruned,
     )
     return [r for r in results if r is not None]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -144,3 +146,22 @@ def test_process_pool_gives_the_serial_results(
         assert a.observations.equals(b.observations)
         assert a.unmapped.equals(b.unmapped)
         assert a.layouts == b.layouts
+
+
+def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: Path):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache)
+    used = sorted(p.name for p in cache.glob("*.pkl"))
+    assert len(used) == N_SEEDS
+    old = time.time() - (extract.CACHE_MAX_AGE_DAYS + 1) * 86400
+    stale, recent = cache / ("0" * 32 + ".pkl"), cache / ("1" * 32 + ".pkl")
+    stale.write_bytes(b"from an earlier extractor")
+    recent.write_bytes(b"from another branch, last week")
+    os.utime(stale, (old, old))
+    for p in cache.glob("*.pkl"):  # in use, however old: a rebuild reads and keeps them
+        if p not in (stale, recent):
+            os.utime(p, (old, old))
+    warm = quiet_build(raw_copy, out, cache)
+    assert warm.n_extracted == 0 and extract.last_stats.n_pruned == 1
+    assert sorted(p.name for p in cache.glob("*.pkl")) == sorted([*used, recent.name])
+    assert all(p.stat().st_mtime > old + 86400 for p in cache.glob("*.pkl"))  # reads refresh
