@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
@@ -92,44 +93,35 @@ class Line:
     end: int
     text: str  # normalised text (no newline)
     folded: str
-
-    @property
-    def stripped(self) -> str:
-        return self.folded.strip()
-
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    stripped: str  # folded.strip(), computed once: readers ask for it many times per line
+    blank: bool  # nothing but whitespace
 
 
 def _lines(doc: Document) -> list[Line]:
     out = []
     pos = 0
-    for i, t in enumerate(doc.text.split("\n")):
-        out.append(Line(i, pos, pos + len(t), t, doc.folded[pos : pos + len(t)]))
+    # folding maps no character to or from a newline: both views split at the same places
+    for i, (t, f) in enumerate(zip(doc.text.split("\n"), doc.folded.split("\n"), strict=True)):
+        out.append(Line(i, pos, pos + len(t), t, f, f.strip(), not t.strip()))
         pos += len(t) + 1
     return out
 
 
-_ROMAN_HEADING = re.compile(r"^\s*(?:[ivx]{1,5})\.\s+\S")
-_APPENDIX_HEADING = re.compile(r"^\s*phu\s+luc\b")
-_NUM_HEADING = re.compile(r"^\s*(\d{1,2})\.\s+[^\d\s]")
-_SUBNUM_HEADING = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s+[^\d\s]")
-_SUBSUB_HEADING = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+[^\d\s]")
-_LETTER_HEADING = re.compile(r"^\s*[a-zđ]\)\s+\S")
+# Heading markers, one alternative per level, tried in this order (first match wins):
+# 'II. ' or 'Phụ lục' (1), '1.2.3. ' (4), '1.2. ' or 'a) ' (3), '1. ' (2).
+_HEADING = re.compile(
+    r"^\s*(?:"
+    r"(?P<l1>[ivx]{1,5}\.\s+\S|phu\s+luc\b)"
+    r"|(?P<l4>\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+[^\d\s])"
+    r"|(?P<l3>\d{1,2}\.\d{1,2}\.?\s+[^\d\s]|[a-zđ]\)\s+\S)"
+    r"|(?P<l2>\d{1,2}\.\s+[^\d\s])"
+    r")"
+)
 
 
 def heading_level(line: Line) -> int | None:
-    s = line.folded
-    if _ROMAN_HEADING.match(s) or _APPENDIX_HEADING.match(s):
-        return 1
-    if _SUBSUB_HEADING.match(s):
-        return 4
-    if _SUBNUM_HEADING.match(s) or _LETTER_HEADING.match(s):
-        return 3
-    if _NUM_HEADING.match(s):
-        return 2
-    return None
+    m = _HEADING.match(line.folded)
+    return int(m.lastgroup[1:]) if m and m.lastgroup else None
 
 
 # --------------------------------------------------------------------------------- columns
@@ -214,21 +206,47 @@ class Cell:
     qualitative: bool = False
 
 
-def _paren_depths(s: str) -> list[int]:
-    depth, out = 0, []
-    for ch in s:
+_PARENS = re.compile(r"[()]")
+
+
+def _paren_depth(s: str) -> int:
+    """Parentheses still open at the end of ``s`` (a ')' with none open closes nothing)."""
+    if "(" not in s:
+        return 0
+    depth = 0
+    for ch in _PARENS.findall(s):
         if ch == "(":
             depth += 1
-        out.append(depth)
-        if ch == ")" and depth:
+        elif depth:
             depth -= 1
-    return out
+    return depth
+
+
+@lru_cache(maxsize=64)
+def _union(patterns: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    """One regex that finds text wherever any of ``patterns`` would (a single scan, not n)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+def _any_of(regexes: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """The union of compiled regexes (which must share their flags)."""
+    flags = {rx.flags for rx in regexes}
+    if len(flags) > 1:
+        raise ValueError("regexes compiled with different flags cannot be joined")
+    return _union(tuple(rx.pattern for rx in regexes), flags.pop() if flags else 0)
+
+
+@lru_cache(maxsize=8)
+def _any_starter(grammar: Grammar) -> re.Pattern[str]:
+    return _any_of(grammar.qualitative_starters)
 
 
 def _qualitative_splits(grammar: Grammar, folded: str, a: int, b: int) -> list[int]:
     """Positions in [a, b) where a qualitative cell opens ('Loại trừ...', 'Duy trì...')."""
     starts: list[tuple[int, int]] = []
     seg = folded[a:b]
+    if not _any_starter(grammar).search(seg):
+        return []  # most cells open no qualitative text: one scan says so
     for starter in grammar.qualitative_starters:
         for m in starter.finditer(seg):
             starts.append((a + m.start(), a + m.end()))
@@ -253,6 +271,49 @@ def _open_row(number: str, parent: dict | None, line_no: int, start: int, sub: b
 
 # ---------------------------------------------------------------------------------- reader
 
+# Item numbers opening a line ('1.2.', '(3)', a row number before a tab) are never figures.
+_ITEM_NUMBER = re.compile(r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))")
+_DIGIT = re.compile(r"\d")
+# A line opening an item of a list: '- ', '(2)', '3. ', '1.2 ', 'b) '.
+_ITEM_OPEN = re.compile(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)")
+# A full stop (not in a number) before a capital, a digit or the end; or a tab. Its lookbehind
+# comes after the '.', so that the search skips from '.' to '.'.
+_SENTENCE_END = re.compile(r"\.(?<![\d.]\.)(?=\s+[\"'(\-A-ZĐÀ-Ỹ0-9]|\s*$)|\t")
+_CLAUSE_END = re.compile(r"[;:]")
+_PERCENT = re.compile(r"\d[.,]?\d*\s*%")
+_YEAR_LINE = re.compile(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*")
+_EMPTY_CELL = re.compile(r"\s*[-x–—…]+\s*")
+_UNIT_NOTE = re.compile(r"\s*\(.*$", re.S)
+_ESTIMATE_CONDITION = re.compile(r"\(?\s*ước.*\)?", re.I)
+_ITEM_MARKER = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[-+•%])\s*")
+# Lines that continue a PDF table's header: only header words and years.
+_HEADER_WORDS = re.compile(
+    r"^\s*(?:(?:thuc|hien|nam|ke|hoach|den|uoc|th|kh|muc|tieu|chi|so|nam|giai|doan|"
+    r"ghi|chu|du|kien|phan|dau|ket|qua|don|vi|tinh|dvt|noi|dung|tt|stt|"
+    r"(?:19|20)\d\d|-)\s*)+$"
+)
+
+
+@lru_cache(maxsize=8)
+def _header_words(grammar: Grammar) -> dict[str, list[re.Pattern[str]]]:
+    """Words of a table header by role ('number', 'label', 'unit', 'note'), compiled once."""
+    hdr = grammar.lexicon["table_header"]
+    return {k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()}
+
+
+@lru_cache(maxsize=8)
+def _header_needles(grammar: Grammar, role: str) -> tuple[str, ...]:
+    """A literal every match of a header phrase contains (its longest word): a cheap pre-check.
+
+    A phrase's regex matches its words (split at ' ' and '/') literally, so a text holding none
+    of the needles holds none of the phrases.
+    """
+    needles = []
+    for w in grammar.lexicon["table_header"][role]:
+        pieces = [x for token in fold_phrase(w).split(" ") for x in token.split("/")]
+        needles.append(max(pieces, key=len))
+    return tuple(needles)
+
 
 class Reader:
     def __init__(self, doc: Document, catalog: Catalog, context: Context):
@@ -261,19 +322,21 @@ class Reader:
         self.g = catalog.grammar
         self.ctx = context
         self.lines = _lines(doc)
+        self.levels = [heading_level(line) for line in self.lines]  # asked for again and again
         self.mask = self.g.masked(doc.folded)
-        for m in re.finditer(
-            r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))", doc.folded
-        ):
+        for m in _ITEM_NUMBER.finditer(doc.folded):
             self.mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         self.figures: list[Figure] = []
         self.unmapped: list[Unmapped] = []
         self.layouts: list[str] = []
         self.consumed = bytearray(len(self.lines))  # lines owned by a figure table
-        hdr = self.g.lexicon["table_header"]
-        self._hdr = {
-            k: [re.compile(phrase_regex(fold_phrase(w))) for w in v] for k, v in hdr.items()
-        }
+        self._hdr = _header_words(self.g)
+        self._hdr_any = {role: _any_of(rxs) for role, rxs in self._hdr.items()}
+        self._hdr_label = self._hdr_any["label"]
+        self._hdr_label_needles = _header_needles(self.g, "label")
+        self._is_header: list[bool | None] = [None] * len(self.lines)  # memo of _is_pdf_header
+        # cells of a table row by (label start, lines, footer lines): rows are re-read per line
+        self._cells_memo: dict[tuple, tuple[list[Cell], int, int, int]] = {}
 
     def printed(self, a: int, b: int) -> str:
         """Text as printed in the raw file (composed, whitespace collapsed): '14,3%o'."""
@@ -290,20 +353,16 @@ class Reader:
         """Year given by the headings above each line ('2.1. Đến năm 2025')."""
         out: list[int | None] = []
         stack: list[tuple[int, int]] = []  # (level, year)
-        for line in self.lines:
-            level = heading_level(line)
+        for line, level in zip(self.lines, self.levels, strict=True):
             short = len(line.stripped) <= 80
             year = self.g.year_in(line.folded) if short else None
-            is_year_line = (
-                year is not None and short and not re.search(r"\d[.,]?\d*\s*%", line.folded)
-            )
+            is_year_line = year is not None and short and not _PERCENT.search(line.folded)
             if level is not None:
                 stack = [(lv, y) for lv, y in stack if lv < level]
                 if is_year_line:
                     stack.append((level, year))
             elif is_year_line and (
-                line.stripped.endswith(":")
-                or re.fullmatch(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*", line.folded)
+                line.stripped.endswith(":") or _YEAR_LINE.fullmatch(line.folded)
             ):
                 stack = [(lv, y) for lv, y in stack if lv < 9]
                 stack.append((9, year))  # 'Mục tiêu đến năm 2025:' heads what follows
@@ -316,7 +375,7 @@ class Reader:
         for i, c in enumerate(cells):
             c = c.strip()
             for role in ("number", "label", "unit", "note"):
-                if role not in roles and any(rx.fullmatch(c) for rx in self._hdr[role]):
+                if role not in roles and self._hdr_any[role].fullmatch(c):
                     roles[role] = i
         return roles
 
@@ -403,12 +462,12 @@ class Reader:
 
     def _cell(self, a: int, b: int) -> Cell | None:
         folded = self.doc.folded
-        if not folded[a:b].strip() or re.fullmatch(r"\s*[-x–—…]+\s*", folded[a:b]):
+        if not folded[a:b].strip() or _EMPTY_CELL.fullmatch(folded, a, b):
             return None
         ms = [
             m
             for m in self.g.mentions(folded, a, b, self.mask)
-            if _paren_depths(folded[a : m.num_start + 1])[-1] == 0
+            if _paren_depth(folded[a : m.num_start]) == 0
         ]
         if not ms:
             return Cell(a, b, None, folded[a:b].strip(), qualitative=True)
@@ -418,8 +477,17 @@ class Reader:
 
     # ------------------------------------------------------------------------ pdf tables
     def _is_pdf_header(self, line: Line) -> bool:
+        """Whether a line heads a PDF table (memoised: the row reader asks for every line)."""
+        known = self._is_header[line.no]
+        if known is None:
+            known = self._is_header[line.no] = self._pdf_header_test(line)
+        return known
+
+    def _pdf_header_test(self, line: Line) -> bool:
         s = line.stripped
-        if "\t" in line.text or len(s) > 90 or not any(rx.search(s) for rx in self._hdr["label"]):
+        if "\t" in line.text or len(s) > 90:
+            return False
+        if not any(n in s for n in self._hdr_label_needles) or not self._hdr_label.search(s):
             return False
         first = s.split(" ")[0] if s else ""
         starts_with_number = any(rx.fullmatch(first) for rx in self._hdr["number"])
@@ -427,24 +495,19 @@ class Reader:
         nxt = self._next_nonblank(line.no + 1)
         if nxt is not None and len(self.lines[nxt].stripped) <= 30:
             unit_text += " " + self.lines[nxt].stripped  # 'TT Chỉ tiêu' / 'Đơn vị' on two lines
-        has_unit = any(rx.search(unit_text) for rx in self._hdr["unit"])
+        has_unit = self._hdr_any["unit"].search(unit_text) is not None
         return has_unit and (starts_with_number or len(s) < 40)
 
     def _header_block(self, i: int) -> tuple[str, int]:
         """Header text from line i and the index of the first line after the header."""
         parts = [self.lines[i].folded]
         j = i + 1
-        header_words = re.compile(
-            r"^\s*(?:(?:thuc|hien|nam|ke|hoach|den|uoc|th|kh|muc|tieu|chi|so|nam|giai|doan|"
-            r"ghi|chu|du|kien|phan|dau|ket|qua|don|vi|tinh|dvt|noi|dung|tt|stt|"
-            r"(?:19|20)\d\d|-)\s*)+$"
-        )
         while j < len(self.lines):
             ln = self.lines[j]
             if ln.blank:
                 j += 1
                 continue
-            if header_words.match(ln.folded):
+            if _HEADER_WORDS.match(ln.folded):
                 parts.append(ln.folded)
                 j += 1
                 continue
@@ -479,6 +542,13 @@ class Reader:
             i = end
 
     _ROW_START = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})*)\.?(?:\s+|$)")
+    _PAGE_NUMBERS = re.compile(r"\s*\d{1,4}(?:\s+\d{1,4})*\s*")
+    _LETTER_START = re.compile(r"^\s*[a-zđ]")
+    _PAREN_START = re.compile(r"^\s*\(")
+    _LABEL_START = re.compile(r"[a-zđ(]")
+    _DASH = re.compile(r"^\s*[-+]\s+")
+    _DASH_ITEM = re.compile(r"^\s*[-+]\s+\S")
+    _WORDS_START = re.compile(r"^\s*[a-zđà-ỹ(]")
 
     def _pdf_rows(self, i: int, cols: list[Column]) -> tuple[int, int]:
         """Read rows from line i: (index of the first line after the table, rows read)."""
@@ -489,6 +559,12 @@ class Reader:
         last_sub = 0
         footers: set[int] = set()
         n = len(self.lines)
+
+        def complete() -> bool:
+            """Whether the current row has a cell per column: counted only where a decision
+            needs it, always before ``current`` moves on to a new row."""
+            return current is not None and self._row_cells_count(current, footers) >= k
+
         while i < n:
             line = self.lines[i]
             if line.blank:
@@ -498,7 +574,7 @@ class Reader:
                 # bare integers just before it are a page footer
                 if current and current["lines"]:
                     last = self.lines[current["lines"][-1]]
-                    if re.fullmatch(r"\s*\d{1,4}(?:\s+\d{1,4})*\s*", last.folded):
+                    if self._PAGE_NUMBERS.fullmatch(last.folded):
                         footers.add(last.no)
                         if self._row_cells_count(current, footers) < k:
                             footers.discard(last.no)  # the row needs it: a value, not a footer
@@ -507,9 +583,8 @@ class Reader:
                     self.consumed[x] = 1
                 i = j
                 continue
-            level = heading_level(line)
-            complete = current is not None and self._row_cells_count(current, footers) >= k
-            if level is not None and level <= 2 and (current is None or complete or level == 1):
+            level = self.levels[i]
+            if level is not None and level <= 2 and (current is None or level == 1 or complete()):
                 break
             m = self._ROW_START.match(line.folded)
             label_number = bool(m and self.mask[line.start + m.start(1)])
@@ -535,11 +610,11 @@ class Reader:
                     nxt = self._next_nonblank(i + 1)
                     label_next = (
                         nxt is not None
-                        and re.match(r"^\s*[a-zđ]", self.lines[nxt].folded) is not None
-                        and not re.match(r"^\s*\(", self.lines[nxt].folded)
+                        and self._LETTER_START.match(self.lines[nxt].folded) is not None
+                        and not self._PAREN_START.match(self.lines[nxt].folded)
                     )
-                    has_label = bool(re.match(r"[a-zđ(]", rest))
-                    if has_label or complete or current is None or (not rest and label_next):
+                    has_label = bool(self._LABEL_START.match(rest))
+                    if has_label or current is None or complete() or (not rest and label_next):
                         if is_main:
                             last_main, last_sub = int(parts[0]), 0
                             parent = None
@@ -551,19 +626,21 @@ class Reader:
                         current = _open_row(num, parent, i, line.start + m.end(), not is_main)
                         rows.append(current)
                         started = True
-            if not started and re.match(r"^\s*[-+]\s+\S", line.folded) and current is not None:
+            if not started and self._DASH_ITEM.match(line.folded) and current is not None:
                 main = current if not current["sub"] else (current["parent"] or current)
-                if self._row_cells_count(main, footers) >= k or current["sub"]:
-                    dash = re.match(r"^\s*[-+]\s+", line.folded)
+                if current["sub"] or self._row_cells_count(main, footers) >= k:
+                    dash = self._DASH.match(line.folded)
                     current = _open_row(
                         f"{main['number']}-", main, i, line.start + dash.end(), True
                     )
                     rows.append(current)
                     started = True
-            continues = complete and (
-                label_number or re.match(r"^\s*[a-zđà-ỹ(]", line.text) is not None
+            continues = (
+                not started
+                and (label_number or self._WORDS_START.match(line.text) is not None)
+                and complete()
             )
-            if not started and not continues and (current is None or complete):
+            if not started and not continues and (current is None or complete()):
                 # a group label ('Chỉ số đầu vào') or stray text between rows
                 if current is not None and len(line.stripped) > 120:
                     break
@@ -612,20 +689,27 @@ class Reader:
         return pieces[0][0], pieces[-1][1], pieces
 
     def _row_cells(self, row: dict, footers: set[int]) -> tuple[list[Cell], int, int, int]:
-        """Cells of a row and where its label ends: (cells, label_start, label_end, unit_end)."""
+        """Cells of a row and where its label ends: (cells, label_start, label_end, unit_end).
+
+        They depend only on the row's label start, lines and footer lines, so they are memoised:
+        the row reader asks again at every line, mostly about a row that has not changed.
+        """
+        excluded = tuple(ln for ln in row["lines"] if ln in footers)
+        key = (row["start"], tuple(row["lines"]), excluded)
+        cells = self._cells_memo.get(key)
+        if cells is None:
+            cells = self._cells_memo[key] = self._read_row_cells(row, footers, set(excluded))
+        return cells
+
+    def _read_row_cells(
+        self, row: dict, footers: set[int], excluded: set[int]
+    ) -> tuple[list[Cell], int, int, int]:
         a, b, _pieces = self._row_span(row, footers)
         folded = self.doc.folded
-        excluded = set()
-        for ln in row["lines"]:
-            if ln in footers:
-                excluded.add(ln)
-        ms = [
-            m
-            for m in self.g.mentions(folded, a, b, self.mask)
-            if self.doc.line_of(m.num_start) - 1 not in excluded
-        ]
-        depth = _paren_depths(folded[a:b])
-        ms = [m for m in ms if depth[m.num_start - a] == 0]
+        ms = self.g.mentions(folded, a, b, self.mask)
+        if excluded:
+            ms = [m for m in ms if self.doc.line_of(m.num_start) - 1 not in excluded]
+        ms = [m for m in ms if _paren_depth(folded[a : m.num_start]) == 0]
         if not ms:
             # fully qualitative row: cells open at qualitative starters after the unit column
             splits = _qualitative_splits(self.g, folded, a, b)
@@ -819,11 +903,11 @@ class Reader:
         value_reported = self.printed(m.start, m.end)
         if m.unit_code is not None:
             u_text, u_code = self.printed(m.num_end, m.end), m.unit_code
-            u_text = re.sub(r"\s*\(.*$", "", u_text, flags=re.S).strip() or u_text
+            u_text = _UNIT_NOTE.sub("", u_text).strip() or u_text
         else:
             u_text, u_code = unit_text, unit_code
         condition = cell.condition
-        if condition and re.fullmatch(r"\(?\s*ước.*\)?", condition, flags=re.I):
+        if condition and _ESTIMATE_CONDITION.fullmatch(condition):
             condition = None
         return Figure(
             code,
@@ -848,29 +932,46 @@ class Reader:
         years = self.heading_years()
         folded = self.doc.folded
         saw = False
-        for sent in self._sentences():
-            a, b = sent
-            line_idx = self.doc.line_of(a) - 1
-            heading_year = years[line_idx] if 0 <= line_idx < len(years) else None
-            sentence = folded[a:b]
-            year = self.g.year_in(sentence)
-            year = year if year is not None else heading_year
-            year = year if year is not None else self.ctx.fallback_year()
-            kind = "actual" if self.g.is_actual_sentence(sentence) else "target"
-            clauses = self._clauses(a, b)
-            for _ci, (ca, cb) in enumerate(clauses):
-                ms = [
-                    m
-                    for m in self.g.mentions(folded, ca, cb, self.mask, ranges=True)
-                    if self._is_figure(m)
-                ]
-                if not ms:
-                    continue
-                context = folded[a:ca]
-                if self._clause(ca, cb, ms, context, year, kind):
+        for a, b in self._sentences():
+            if not self._has_free_digit(a, b):
+                continue  # every number here belongs to a label or an item: no figure
+            clauses = [
+                (ca, cb, ms) for ca, cb in self._clauses(a, b) if (ms := self._figures_in(ca, cb))
+            ]
+            if not clauses:
+                continue
+            year, kind = self._sentence_year_kind(a, b, years)
+            for ca, cb, ms in clauses:
+                if self._clause(ca, cb, ms, folded[a:ca], year, kind):
                     saw = True
         if saw:
             self.layouts.append("prose")
+
+    def _has_free_digit(self, a: int, b: int) -> bool:
+        """A digit in [a, b) outside the mask: where a figure can start (a cheap pre-check)."""
+        mask = self.mask
+        return any(not mask[m.start()] for m in _DIGIT.finditer(self.doc.folded, a, b))
+
+    def _figures_in(self, a: int, b: int) -> list[Mention]:
+        """Figures of a clause: numbers with a comparator or a unit (see ``_is_figure``)."""
+        return [
+            m
+            for m in self.g.mentions(self.doc.folded, a, b, self.mask, ranges=True)
+            if self._is_figure(m)
+        ]
+
+    def _sentence_year_kind(
+        self, a: int, b: int, years: list[int | None]
+    ) -> tuple[int | None, str]:
+        """Year of a sentence's figures (its own, its headings', the document's) and their kind."""
+        line_idx = self.doc.line_of(a) - 1
+        heading_year = years[line_idx] if 0 <= line_idx < len(years) else None
+        sentence = self.doc.folded[a:b]
+        year = self.g.year_in(sentence)
+        year = year if year is not None else heading_year
+        year = year if year is not None else self.ctx.fallback_year()
+        kind = "actual" if self.g.is_actual_sentence(sentence) else "target"
+        return year, kind
 
     def _sentences(self) -> list[tuple[int, int]]:
         """Sentence spans outside figure tables: split at full stops, items and headings."""
@@ -885,15 +986,7 @@ class Reader:
                 continue
             if line.blank:
                 continue
-            opens = (
-                bool(
-                    re.match(
-                        r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)",
-                        line.folded,
-                    )
-                )
-                or heading_level(line) is not None
-            )
+            opens = bool(_ITEM_OPEN.match(line.folded)) or self.levels[line.no] is not None
             is_tsv = "\t" in line.text
             if start is not None and (opens or is_tsv):
                 spans.append((start, line.start - 1))
@@ -908,7 +1001,7 @@ class Reader:
         out: list[tuple[int, int]] = []
         for a, b in spans:
             seg_start = a
-            for m in re.finditer(r"(?<![\d.])\.(?=\s+[\"'(\-A-ZĐÀ-Ỹ0-9]|\s*$)|\t", text[a:b]):
+            for m in _SENTENCE_END.finditer(text[a:b]):
                 end = a + m.end()
                 if text[seg_start:end].strip():
                     out.append((seg_start, end))
@@ -921,8 +1014,8 @@ class Reader:
         text = self.doc.text
         out = []
         s = a
-        for m in re.finditer(r"[;:]", text[a:b]):
-            e = a + m.end()
+        for m in _CLAUSE_END.finditer(text, a, b):
+            e = m.end()
             out.append((s, e))
             s = e
         out.append((s, b))
@@ -1028,7 +1121,7 @@ class Reader:
         """The indicator's name as printed, without item markers or a trailing verb."""
         a, b = self._trim(a, b)
         folded = self.doc.folded
-        m = re.match(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[-+•%])\s*", folded[a:b])
+        m = _ITEM_MARKER.match(folded[a:b])
         if m:
             a += m.end()
         while True:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import numpy as np
 
 # ------------------------------------------------------------------------------------- folding
 
@@ -47,11 +50,25 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# The same table as an array of code points, for folding whole documents: str.translate looks
+# every non-ASCII character up in a dict, ten times slower than one vectorised lookup.
+_FOLD_CODES = np.arange(max(_FOLD) + 1, dtype="<u4")  # little-endian, as UTF-32-LE
+for _cp, _dst in _FOLD.items():
+    _FOLD_CODES[_cp] = ord(_dst)  # every folded character is one character
+_VECTOR_MIN_LEN = 500  # below this, numpy's fixed cost exceeds str.translate's
 
 
 def fold(text: str) -> str:
     """Matching key for NFC text, same length: 'Tỷ lệ Bác sỹ' -> 'ti le bac si'."""
-    return text.translate(_FOLD)
+    if len(text) < _VECTOR_MIN_LEN:
+        return text.translate(_FOLD)
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    except UnicodeEncodeError:  # a lone surrogate: no fixed-width encoding
+        return text.translate(_FOLD)
+    mapped = _FOLD_CODES.take(codes, mode="clip")
+    folded = np.where(codes < len(_FOLD_CODES), mapped, codes)
+    return folded.astype("<u4", copy=False).tobytes().decode("utf-32-le")
 
 
 def fold_phrase(text: str) -> str:
@@ -67,9 +84,13 @@ def phrase_regex(phrase: str) -> str:
         pieces = [re.escape(p) for p in token.split("/")]
         parts.append(r"\s*/\s*".join(pieces))
     body = r"[\s,]+".join(parts)
-    left = r"(?<![0-9a-z])" if re.match(r"[0-9a-z]", phrase) else ""
     right = r"(?![0-9a-z])" if re.search(r"[0-9a-z]$", phrase) else ""
-    return left + body + right
+    if not re.match(r"[0-9a-z]", phrase):
+        return body + right
+    # Word boundary on the left, checked after the first word rather than before it: the same
+    # matches, but a pattern that opens with a literal lets the regex engine skip ahead to it.
+    first = re.escape(phrase.split(" ")[0].split("/")[0])
+    return first + f"(?<![0-9a-z]{first})" + body[len(first) :] + right
 
 
 def phrase_pieces(phrase: str) -> list[str]:
@@ -80,26 +101,52 @@ def phrase_pieces(phrase: str) -> list[str]:
 
 # ------------------------------------------------------------------------------- normalisation
 
-# Same-length replacements, applied after NFC. Each maps a match to text of equal length.
-_SAME_LENGTH_SUBS: list[tuple[re.Pattern[str], object]] = [
-    (re.compile("[\u00a0\u2007\u202f\u2009\u200a\u200b\u2060\ufeff]"), " "),
-    (re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]"), "-"),
-    (re.compile("[\u201c\u201d\u201e\u00ab\u00bb]"), '"'),
-    (re.compile("[\u2018\u2019\u201a]"), "'"),
-    (re.compile(r"</?[A-Za-z][^<>\n]{0,200}>"), lambda m: " " * len(m.group())),
-    (re.compile(r"^[ \t]*#{1,6}(?=\s)", re.M), lambda m: " " * len(m.group())),
-    (re.compile(r"\*\*|__"), "  "),
-    (re.compile(r"(?<=\w)\*|\*(?=\w)"), " "),
+# Same-length replacements, applied after NFC, in order.
+# Single characters first, all at once (no target is itself a source).
+_CHAR_MAP = {
+    **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u200b\u2060\ufeff", " "),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    **dict.fromkeys("\u201c\u201d\u201e\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a", "'"),
+}
+_CHAR_MAP_RE = re.compile("[" + "".join(_CHAR_MAP) + "]")
+
+Repl = str | Callable[[re.Match[str]], str]
+
+
+@dataclass(frozen=True)
+class _Sub:
+    """A same-length replacement; it can only match where one of ``needles`` occurs."""
+
+    pattern: re.Pattern[str]
+    repl: Repl
+    needles: tuple[str, ...]
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
+# Then patterns, each mapping a match to text of equal length.
+_SAME_LENGTH_SUBS: list[_Sub] = [
+    _Sub(re.compile(r"</?[A-Za-z][^<>\n]{0,200}>"), _blank, ("<",)),
+    _Sub(re.compile(r"^[ \t]*#{1,6}(?=\s)", re.M), _blank, ("#",)),
+    _Sub(re.compile(r"\*\*|__"), "  ", ("**", "__")),
+    # a '*' touching a word character (written star-first so the search skips to each '*')
+    _Sub(re.compile(r"\*(?:(?<=\w\*)|(?=\w))"), " ", ("*",)),
     # unit symbols are right-aligned so a span ending at the symbol ends where the raw text does
-    (re.compile(r"%\s?o(?![a-zđ])", re.I), lambda m: "‰".rjust(len(m.group()))),
-    (
+    _Sub(re.compile(r"%\s?o(?![a-zđ])", re.I), lambda m: "‰".rjust(len(m.group())), ("%",)),
+    _Sub(
         re.compile(r"[⁰°o0]\s?/\s?0000|o/oooo"),
         lambda m: "⁰/0000".rjust(len(m.group())) if len(m.group()) >= 6 else m.group(),
+        ("0000", "o/oooo"),
     ),
-    (re.compile(r"[⁰°]\s?/\s?00(?!0)"), lambda m: "‰".rjust(len(m.group()))),
+    _Sub(re.compile(r"[⁰°]\s?/\s?00(?!0)"), lambda m: "‰".rjust(len(m.group())), ("⁰", "°")),
 ]
 
 _FOOTNOTE_RULE = re.compile(r"^[ \t_]{20,}$")
+_ANY_FOOTNOTE_RULE = re.compile(r"^[ \t_]{20,}$", re.M)  # the same, over a whole text
+_NEWLINE = re.compile("\n")
 _FOOTNOTE_LINE = re.compile(r"^\s*(\d{1,3})\s*(?=[^\d\s.,%])(.+)$")
 
 
@@ -141,34 +188,56 @@ class Document:
         return len(self._raw_line_starts)
 
 
+@lru_cache(maxsize=64)
+def _cluster_re(marks: frozenset[str]) -> re.Pattern[str]:
+    """A character and the combining ``marks`` after it: the unit composed by NFC."""
+    return re.compile("(?s:.)[" + "".join(re.escape(c) for c in sorted(marks)) + "]+")
+
+
 def _nfc_with_offsets(raw: str) -> tuple[str, list[int] | None]:
-    nfc = unicodedata.normalize("NFC", raw)
-    if nfc == raw:
+    if unicodedata.is_normalized("NFC", raw):
         return raw, None
-    # Compose cluster by cluster so each composed character remembers where it started.
+    # Compose cluster by cluster so each composed character remembers where it started;
+    # between clusters with marks, characters are composed one by one.
     out: list[str] = []
     offsets: list[int] = []
-    i, n = 0, len(raw)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(raw[j]):
-            j += 1
-        composed = unicodedata.normalize("NFC", raw[i:j])
+    pos = 0
+    marks = frozenset(c for c in set(raw) if unicodedata.combining(c))
+    for m in _cluster_re(marks).finditer(raw) if marks else ():
+        start = m.start()
+        _compose_singles(raw, pos, start, out, offsets)
+        composed = unicodedata.normalize("NFC", m.group())
         out.append(composed)
-        offsets.extend([i] * len(composed))
-        i = j
-    offsets.append(n)
+        offsets.extend([start] * len(composed))
+        pos = m.end()
+    _compose_singles(raw, pos, len(raw), out, offsets)
+    offsets.append(len(raw))
     return "".join(out), offsets
 
 
-def _same_length_sub(text: str, pattern: re.Pattern[str], repl: object) -> str:
+def _compose_singles(raw: str, a: int, b: int, out: list[str], offsets: list[int]) -> None:
+    """NFC of each character of raw[a:b] on its own, appended with its offsets."""
+    run = raw[a:b]
+    if unicodedata.is_normalized("NFC", run):  # then so is each character: copy the run
+        out.append(run)
+        offsets.extend(range(a, b))
+        return
+    for i in range(a, b):
+        composed = unicodedata.normalize("NFC", raw[i])
+        out.append(composed)
+        offsets.extend([i] * len(composed))
+
+
+def _same_length_sub(text: str, pattern: re.Pattern[str], repl: Repl) -> str:
     if callable(repl):
-        return pattern.sub(repl, text)  # type: ignore[arg-type]
-    return pattern.sub(lambda m: (repl * len(m.group()))[: len(m.group())], text)  # type: ignore[operator]
+        return pattern.sub(repl, text)
+    return pattern.sub(lambda m: (repl * len(m.group()))[: len(m.group())], text)
 
 
 def _blank_footnotes(text: str) -> tuple[str, dict[int, tuple[int, str]]]:
     """Blank footnote blocks (a long rule line, then lines opening with their number)."""
+    if not _ANY_FOOTNOTE_RULE.search(text):
+        return text, {}
     lines = text.split("\n")
     notes: dict[int, tuple[int, str]] = {}
     pos = 0
@@ -199,10 +268,12 @@ def _blank_footnotes(text: str) -> tuple[str, dict[int, tuple[int, str]]]:
 def normalise(raw: str) -> Document:
     """Build the searchable views of a raw document (already decoded from UTF-8)."""
     text, offsets = _nfc_with_offsets(raw)
-    for pattern, repl in _SAME_LENGTH_SUBS:
-        text = _same_length_sub(text, pattern, repl)
+    text = _CHAR_MAP_RE.sub(lambda m: _CHAR_MAP[m.group()], text)
+    for sub in _SAME_LENGTH_SUBS:
+        if any(needle in text for needle in sub.needles):
+            text = _same_length_sub(text, sub.pattern, sub.repl)
     text, notes = _blank_footnotes(text)
-    raw_line_starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    raw_line_starts = [0] + [m.end() for m in _NEWLINE.finditer(raw)]
     if raw.endswith("\n"):
         raw_line_starts.pop()
     doc = Document(raw, text, fold(text), offsets, raw_line_starts)
