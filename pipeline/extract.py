@@ -15,7 +15,6 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +66,6 @@ class ExtractStats:
     extract_seconds: float = 0.0  # extraction of the documents not in the cache only
     pool_peak_rss_kb: int = 0  # largest pool worker (ru_maxrss of reaped children), 0 if no pool
     cpu_seconds: float = 0.0  # CPU time of the extraction, this process and its pool together
-    meanwhile_cpu_seconds: float = 0.0  # CPU of the work overlapped with the pool (not counted)
     n_pruned: int = 0  # cache entries deleted as unused for CACHE_MAX_AGE_DAYS
 
 
@@ -208,13 +206,8 @@ def extract_all(
     catalog: Catalog,
     cache_dir: Path | None = None,
     workers: int | None = None,
-    meanwhile: Callable[[], object] | None = None,
 ) -> list[DocResult]:
-    """Results in the order of ``sources``; cached ones are read, the rest extracted.
-
-    ``meanwhile`` runs in this process while a pool extracts, if one does: the build imports
-    Great Expectations there, in time it would otherwise spend waiting for the workers.
-    """
+    """Results in the order of ``sources``; cached ones are read, the rest extracted."""
     global last_stats
     t0 = time.perf_counter()
     cache_dir = cache_dir if cache_dir is not None else DEFAULT_CACHE
@@ -230,7 +223,6 @@ def extract_all(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     workers = max(1, min(workers, len(todo)))
     t1, cpu1 = time.perf_counter(), _cpu_seconds()
-    meanwhile_cpu = 0.0
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         chunk = max(1, len(todo) // (workers * CHUNKS_PER_WORKER))
         with ProcessPoolExecutor(
@@ -240,12 +232,7 @@ def extract_all(
             initargs=(reference_dir,),
         ) as pool:
             jobs = [(sources[i], reference_dir) for i in todo]
-            pending = pool.map(_worker, jobs, chunksize=chunk)  # submitted; workers forked
-            if meanwhile is not None:
-                c = time.process_time()
-                meanwhile()
-                meanwhile_cpu = time.process_time() - c
-            fresh = list(pending)
+            fresh = list(pool.map(_worker, jobs, chunksize=chunk))
         pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
     else:
         workers, pool_rss = 1, 0
@@ -263,8 +250,7 @@ def extract_all(
         seconds=time.perf_counter() - t0,
         extract_seconds=t2 - t1,
         pool_peak_rss_kb=pool_rss,
-        cpu_seconds=cpu2 - cpu1 - meanwhile_cpu,
-        meanwhile_cpu_seconds=meanwhile_cpu,
+        cpu_seconds=cpu2 - cpu1,
         n_pruned=pruned,
     )
     return [r for r in results if r is not None]

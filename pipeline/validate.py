@@ -390,7 +390,7 @@ _UNUSED_BY_GX = ("rfc3987_syntax",)
 
 
 def import_gx() -> Any:
-    """Great Expectations, imported once (3 s; the build overlaps it with extraction)."""
+    """Great Expectations, imported on first use (2 s): only validation and Data Docs need it."""
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     if "great_expectations" in sys.modules:
         return sys.modules["great_expectations"]

@@ -227,7 +227,6 @@ def build(
         catalog,
         cache_dir=cache_dir,
         workers=workers,
-        meanwhile=validate_mod.import_gx if validate else None,
     )
     obs_records: list[tuple] = []
     unm_records: list[tuple] = []
