@@ -113,8 +113,11 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     return DocResult(obs, unm, ex.layouts)
 
 
-# The catalog a pool worker uses: set by the initializer (inherited as-is when forked).
+# What pool workers read. Forked workers inherit the parent's values (its compiled catalog and
+# the documents already read), so a job is just an index; spawned workers load the catalog in
+# the initializer and receive each document with its job.
 _worker_catalog: Catalog | None = None
+_worker_sources: list[Source] = []
 
 
 def _init_worker(reference_dir: Path) -> None:
@@ -122,9 +125,32 @@ def _init_worker(reference_dir: Path) -> None:
     _worker_catalog = load_catalog(reference_dir)
 
 
-def _worker(args: tuple[Source, Path]) -> DocResult:
-    source, reference_dir = args
+def _worker(args: tuple[int | Source, Path]) -> DocResult:
+    job, reference_dir = args
+    source = _worker_sources[job] if isinstance(job, int) else job
     return extract_one(source, reference_dir, _worker_catalog)
+
+
+def _extract_in_pool(
+    sources: list[Source], reference_dir: Path, catalog: Catalog, workers: int
+) -> list[DocResult]:
+    global _worker_catalog, _worker_sources
+    context = _pool_context()
+    forked = context.get_start_method() == "fork"
+    chunk = max(1, len(sources) // (workers * CHUNKS_PER_WORKER))
+    if forked:
+        _worker_catalog, _worker_sources = catalog, sources
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=None if forked else _init_worker,
+            initargs=() if forked else (reference_dir,),
+        ) as pool:
+            jobs = [(i if forked else s, reference_dir) for i, s in enumerate(sources)]
+            return list(pool.map(_worker, jobs, chunksize=chunk))
+    finally:
+        _worker_catalog, _worker_sources = None, []
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -224,15 +250,7 @@ def extract_all(
     workers = max(1, min(workers, len(todo)))
     t1, cpu1 = time.perf_counter(), _cpu_seconds()
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        chunk = max(1, len(todo) // (workers * CHUNKS_PER_WORKER))
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=_pool_context(),
-            initializer=_init_worker,
-            initargs=(reference_dir,),
-        ) as pool:
-            jobs = [(sources[i], reference_dir) for i in todo]
-            fresh = list(pool.map(_worker, jobs, chunksize=chunk))
+        fresh = _extract_in_pool([sources[i] for i in todo], reference_dir, catalog, workers)
         pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
     else:
         workers, pool_rss = 1, 0

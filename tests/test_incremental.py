@@ -132,20 +132,25 @@ def test_unreadable_cache_entry_is_extracted_again(raw_copy: Path, tmp_path: Pat
     assert observations(out) == first
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])  # fork: Linux; spawn: macOS, Windows
 def test_process_pool_gives_the_serial_results(
-    sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
 ):
+    import multiprocessing
+
     from pipeline.reference import load_catalog
 
     catalog = load_catalog(REFERENCE_DIR)
     serial = extract.extract_all(sources, REFERENCE_DIR, catalog, tmp_path / "a", workers=1)
     monkeypatch.setattr(extract, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(extract, "_pool_context", lambda: multiprocessing.get_context(start))
     pooled = extract.extract_all(sources, REFERENCE_DIR, catalog, tmp_path / "b", workers=2)
     assert extract.last_stats.workers == 2
     for a, b in zip(serial, pooled, strict=True):
         assert a.observations.equals(b.observations)
         assert a.unmapped.equals(b.unmapped)
         assert a.layouts == b.layouts
+    assert extract._worker_sources == [] and extract._worker_catalog is None  # nothing held
 
 
 def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: Path):
