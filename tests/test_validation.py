@@ -484,3 +484,14 @@ def test_great_expectations_is_imported_lazily():
         "assert 'great_expectations' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_great_expectations_loads_without_the_iri_grammars_and_leaves_no_trace():
+    code = (
+        "import sys; from pipeline import validate; gx = validate.import_gx(); "
+        "assert gx.__name__ == 'great_expectations'; "
+        "assert 'rfc3987_syntax' not in sys.modules; "  # neither loaded nor left blocked (None)
+        "assert validate.import_gx() is gx; "
+        "import importlib.util; assert importlib.util.find_spec('rfc3987_syntax') is not None"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
