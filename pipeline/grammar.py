@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import yaml
 
-from pipeline.text import fold_phrase, phrase_pieces, phrase_regex
+from pipeline.text import code_points, fold_phrase, phrase_pieces, phrase_regex
 
 # A number as Vietnamese documents print it: thousands dot (5.130, 100.000), decimal comma
 # (17,6), or a plain integer. A dot followed by one or two digits is read as a decimal point.
@@ -28,11 +29,11 @@ _NUMBER_RE = re.compile(NUMBER)
 _RANGE_TAIL = re.compile(r"\s*(?:-|den)\s*(" + NUMBER + ")")  # '0,05 - 0,1', 'từ 5 đến 10'
 _PER_YEAR = re.compile(r"\s*/\s*nam\b")  # '0,5‰ /năm'
 _DIGIT = re.compile(r"\d")
-_DIGITS = re.compile(r"\d+")
 _SYMBOL_UNIT = re.compile(r"[%‰‱]")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
+_YEAR_MEMO_SIZE = 20_000
 _SYMBOL_COMPARATORS = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=", "~": "~", "≈": "~"}
 
 
@@ -241,6 +242,25 @@ class _Phrase:
         return False
 
 
+class _PhraseSet:
+    """Whether a text holds any of some phrases. Phrases sharing a needle (their longest piece,
+    e.g. 'dan' for every '/... dân' rate) are skipped together when the text lacks it."""
+
+    __slots__ = ("by_needle",)
+
+    def __init__(self, phrases: list[_Phrase]):
+        self.by_needle: dict[str, list[_Phrase]] = {}
+        for phrase in phrases:
+            self.by_needle.setdefault(phrase.needle, []).append(phrase)
+
+    def found(self, text: str) -> bool:
+        """Same as ``any(p.found(text) for p in phrases)``."""
+        for needle, phrases in self.by_needle.items():
+            if needle in text and any(p.found(text) for p in phrases):
+                return True
+        return False
+
+
 _MaskRow = tuple[int, list[re.Pattern[str] | None] | None]
 
 
@@ -254,6 +274,46 @@ class _MaskRows(dict):
     def __missing__(self, c: str) -> _MaskRow:
         row = self[c] = self.grammar._mask_row(c)
         return row
+
+
+_SEPARATOR, _DIGIT_CHAR, _COUNTED, _UNKNOWN = 0, 1, 2, 255  # _MaskChars.kind
+
+
+class _MaskChars:
+    """Per code point, what Grammar.masked needs to know of a character, as arrays so that a
+    whole document is classified at once: its kind (a separator, a digit, or a character
+    counted in the distance to a digit) and the farthest distance before a digit at which a
+    mask match may start on it (-1: nowhere). Learnt from each new character's mask row."""
+
+    _LIMIT = 0x110000  # one past the last code point
+
+    def __init__(self, rows: _MaskRows):
+        self.rows = rows
+        self.kind = np.full(0, _UNKNOWN, dtype=np.uint8)
+        self.reach = np.zeros(0, dtype=np.int8)
+
+    def kinds(self, codes: np.ndarray) -> np.ndarray:
+        """The kind of each code point, learning those not seen before."""
+        if len(codes) == 0:
+            return np.zeros(0, dtype=np.uint8)
+        top = int(codes.max()) + 1
+        if top > len(self.kind):
+            size = min(self._LIMIT, max(top, 2 * len(self.kind), 256))
+            grown = size - len(self.kind)
+            self.kind = np.concatenate([self.kind, np.full(grown, _UNKNOWN, dtype=np.uint8)])
+            self.reach = np.concatenate([self.reach, np.zeros(grown, dtype=np.int8)])
+        kinds = self.kind.take(codes)
+        if kinds.max() == _UNKNOWN:
+            for cp in np.unique(codes[kinds == _UNKNOWN]).tolist():
+                self._learn(cp)
+            kinds = self.kind.take(codes)
+        return kinds
+
+    def _learn(self, cp: int) -> None:
+        c = chr(cp)
+        step, subs = self.rows[c]
+        self.kind[cp] = _DIGIT_CHAR if _DIGIT.match(c) else _COUNTED if step else _SEPARATOR
+        self.reach[cp] = -1 if subs is None else max(i for i, s in enumerate(subs) if s)
 
 
 @dataclass
@@ -339,7 +399,7 @@ class Grammar:
             fa for fa, _c, kind in aliases if kind == "rate" and not re.fullmatch(r"[%‰‱]", fa)
         ]
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
-        self._denominator_phrases = [_Phrase(fa) for fa in rate_aliases]
+        self._denominator_phrases = _PhraseSet([_Phrase(fa) for fa in rate_aliases])
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
         mask_sources = list(lex["label_number_patterns"]) + [
             phrase_regex(fa) for fa in digit_aliases
@@ -351,12 +411,14 @@ class Grammar:
         self._mask_shapes = None if None in shapes else shapes
         self._mask_reach = max((d for _f, d in self._mask_shapes), default=0) if shapes else 0
         self._mask_rows = _MaskRows(self)
+        self._mask_chars = _MaskChars(self._mask_rows)
         self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
         self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
+        self._years: dict[str, int | None] = {}  # year_in's answers, bounded
         cues = [fold_phrase(p) for p in lex["actual_cues"]]
         self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]
-        self._actual_cues = [_Phrase(p) for p in cues]
+        self._actual_cues = _PhraseSet([_Phrase(p) for p in cues])
 
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
@@ -366,47 +428,59 @@ class Grammar:
         # holds a digit, and each pattern can only start with certain characters and hold a
         # bounded number of characters other than whitespace and commas before its first digit
         # (mask_pattern_shape reads both from the pattern; tests/test_grammar_mask.py checks the
-        # lexicon has such a shape). So for each run of digits only the positions within that
-        # distance before it can start a match, and at each only the patterns that may start
-        # with its character and reach that far are tried, in lexicon order.
+        # lexicon has such a shape). So only the positions within that distance before a digit
+        # can start a match (_mask_starts finds them), and at each only the patterns that may
+        # start with its character and reach that far are tried, in lexicon order.
         mask = bytearray(len(folded))
         if self._mask_shapes is None:
             for m in self._masks.finditer(folded):
                 mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             return mask
         rows = self._mask_rows
-        reach = self._mask_reach
-        cur = prev = 0  # end of the last match; end of the previous run of digits
-        for run in _DIGITS.finditer(folded):
-            q0, q1 = run.span()
-            lo = prev if prev > cur else cur
-            prev = q1
-            if q1 <= cur:
+        cur = 0  # end of the last match
+        for p, dist in zip(*self._mask_starts(folded), strict=True):
+            if p < cur:
                 continue
-            cands = []
-            d = 0
-            p = q0
-            for c in folded[q0 - 1 : lo - 1 if lo else None : -1]:
-                p -= 1
-                step, subs = rows[c]
-                d += step
-                if d > reach:
-                    break
-                if subs is not None and subs[d] is not None:
-                    cands.append((p, subs[d]))
-            cands.reverse()
-            for p in range(q0 if q0 > cur else cur, q1):
-                subs = rows[folded[p]][1]
-                if subs is not None and subs[0] is not None:
-                    cands.append((p, subs[0]))
-            for p, sub in cands:
-                if p < cur:
-                    continue
-                m = sub.match(folded, p)
-                if m is not None:
-                    cur = m.end()
-                    mask[p:cur] = b"\x01" * (cur - p)
+            m = rows[folded[p]][1][dist].match(folded, p)  # type: ignore[index]
+            if m is not None:
+                cur = m.end()
+                mask[p:cur] = b"\x01" * (cur - p)
         return mask
+
+    def _mask_starts(self, folded: str) -> tuple[list[int], list[int]]:
+        """Positions where a mask match may start, ascending, and each one's distance to the
+        next digit: the characters other than whitespace and commas from it up to that digit.
+
+        Computed with arrays over the whole text: a Python loop walking back from each run of
+        digits (and even a regex search for the digits) cost more than the matches themselves.
+        """
+        codes = code_points(folded)
+        chars = self._mask_chars
+        kinds = chars.kinds(codes)
+        digits = np.flatnonzero(kinds == _DIGIT_CHAR)
+        if len(digits) == 0:
+            return [], []
+        # runs of digits [run_start, run_end)
+        firsts = np.flatnonzero(np.diff(digits, prepend=-2) != 1)
+        run_start = digits.take(firsts)
+        run_end = np.append(digits.take(firsts[1:] - 1), digits[-1]) + 1
+        # each run's window: after the (reach + 1)-th counted character before the run, and
+        # not before the previous run ends
+        counted = np.flatnonzero(kinds == _COUNTED)
+        beyond = np.searchsorted(counted, run_start) - (self._mask_reach + 1)
+        window = np.zeros_like(run_start)
+        far = beyond >= 0
+        window[far] = counted.take(beyond[far]) + 1
+        seg_start = np.maximum(window, np.append(0, run_end[:-1]))
+        seg_len = run_end - seg_start
+        # every position of every window and run, ascending
+        seg_first = np.cumsum(seg_len) - seg_len  # where each segment begins in ``pos``
+        pos = np.arange(int(seg_len.sum())) + np.repeat(seg_start - seg_first, seg_len)
+        counts = (kinds.take(pos) == _COUNTED).astype(np.int32)
+        total = np.cumsum(counts)
+        dist = total.take(np.repeat(seg_first + seg_len - 1, seg_len)) - total + counts
+        ok = np.flatnonzero(dist <= chars.reach.take(codes.take(pos)))
+        return pos.take(ok).tolist(), dist.take(ok).tolist()
 
     def _mask_row(self, c: str) -> _MaskRow:
         """For one character: whether it counts towards the distance to a digit, and by that
@@ -455,17 +529,16 @@ class Grammar:
     def unit_at(self, folded: str, pos: int, limit: int) -> tuple[str | None, str | None, int]:
         """Unit printed right after a number: (code, kind, end)."""
         m = self._unit_at.match(folded, pos, limit)
-        if not m or m.end() == pos:
+        if not m or m.end() == pos or m.lastindex is None:
             return None, None, pos
-        for name, val in m.groupdict().items():
-            if val is not None:
-                code, kind = self._unit_at_codes[int(name[1:])]
-                return code, kind, m.end()
-        return None, None, pos
+        # the alias that matched: its group (u0, u1, ...) is the only one, the aliases' regexes
+        # hold no groups of their own
+        code, kind = self._unit_at_codes[m.lastindex - 1]
+        return code, kind, m.end()
 
     def has_denominator(self, folded: str) -> bool:
         """Whether a rate unit's denominator is named (same as ``self._denominator.search``)."""
-        return any(p.found(folded) for p in self._denominator_phrases)
+        return self._denominator_phrases.found(folded)
 
     def denominator_unit(self, folded: str) -> str | None:
         """Rate unit named by a denominator in a label ('/vạn dân' -> per_10000)."""
@@ -585,6 +658,17 @@ class Grammar:
         """The single year a phrase points at ('Đến năm 2025'), ignoring periods and dates."""
         if "19" not in folded and "20" not in folded:
             return None  # every year pattern needs a 19xx or 20xx
+        # headings and sentence heads recur ('Đến năm 2025'): remember the answer per text
+        try:
+            return self._years[folded]
+        except KeyError:
+            pass
+        if len(self._years) >= _YEAR_MEMO_SIZE:
+            self._years.clear()
+        year = self._years[folded] = self._year_in(folded)
+        return year
+
+    def _year_in(self, folded: str) -> int | None:
         cleaned = self._not_year.sub(lambda m: " " * len(m.group()), folded)
         years = set()
         for rx in self._year_patterns:
@@ -594,7 +678,7 @@ class Grammar:
 
     def is_actual_sentence(self, folded: str) -> bool:
         """Whether a sentence holds an actual cue (any of ``self.actual_cues``)."""
-        return any(p.found(folded) for p in self._actual_cues)
+        return self._actual_cues.found(folded)
 
     @cached_property
     def column_words(self) -> list[tuple[str, str]]:

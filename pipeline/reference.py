@@ -221,6 +221,10 @@ class Catalog:
         self._pieces = {
             p: tuple(x for token in p.split(" ") for x in token.split("/") if x) for p in phrases
         }
+        # the phrases by their longest word: a word missing from the text rules out them all
+        self._by_needle: dict[str, list[str]] = {}
+        for p, pieces in self._pieces.items():
+            self._by_needle.setdefault(max(pieces, key=len, default=""), []).append(p)
         # match() results by (text, context, has_denominator): label regions recur across
         # documents ("Tỷ lệ tham gia bảo hiểm y tế"); bounded, cleared when full.
         self._memo: dict[tuple[str, str, bool], tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
@@ -249,13 +253,16 @@ class Catalog:
         full = f"{context} | {text}" if context else text
         cut = len(full) - len(text)
         found: dict[str, list[tuple[int, int]]] = {}
-        pieces = self._pieces
-        for p, rx in self._phrases.items():
-            if not all(x in full for x in pieces[p]):
+        pieces, phrases = self._pieces, self._phrases
+        for needle, group in self._by_needle.items():
+            if needle not in full:
                 continue
-            spans = [(m.start(), m.end()) for m in rx.finditer(full)]
-            if spans:
-                found[p] = spans
+            for p in group:
+                if not all(x in full for x in pieces[p]):
+                    continue
+                spans = [(m.start(), m.end()) for m in phrases[p].finditer(full)]
+                if spans:
+                    found[p] = spans
         best: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         for code, group in self._patterns:
             if not all(p in found for p in group):

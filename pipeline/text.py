@@ -58,6 +58,14 @@ for _cp, _dst in _FOLD.items():
 _VECTOR_MIN_LEN = 500  # below this, numpy's fixed cost exceeds str.translate's
 
 
+def code_points(text: str) -> np.ndarray:
+    """The text's code points, one per character, as an array."""
+    try:
+        return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    except UnicodeEncodeError:  # a lone surrogate: no fixed-width encoding, so one by one
+        return np.fromiter(map(ord, text), dtype="<u4", count=len(text))
+
+
 def fold(text: str) -> str:
     """Matching key for NFC text, same length: 'Tỷ lệ Bác sỹ' -> 'ti le bac si'."""
     if len(text) < _VECTOR_MIN_LEN:

@@ -150,3 +150,9 @@ def test_phrase_tests_equal_their_regex(folded: str):
     assert _Phrase("tren 1.000 dan").found(folded) == bool(
         re.search(r"(?<![0-9a-z])tren[\s,]+1\.000[\s,]+dan(?![0-9a-z])", folded)
     )
+
+
+def test_mask_of_text_with_new_characters_and_a_lone_surrogate():
+    """masked() classifies characters it has not seen, and texts without a UTF-32 encoding."""
+    folded = "tre em \ud800duoi 5 tuoi, \U0001f600 12/3/2020, ٣ lan/nam, dat 95%"
+    assert GRAMMAR.masked(folded) == reference_mask(folded)
