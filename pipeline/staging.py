@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import numpy as np
 
 from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
@@ -124,6 +127,15 @@ def heading_level(line: Line) -> int | None:
     return int(m.lastgroup[1:]) if m and m.lastgroup else None
 
 
+def heading_levels(lines: list[Line]) -> list[int | None]:
+    """``heading_level`` of every line, without a call per line (most lines are no heading)."""
+    match = _HEADING.match
+    return [
+        int(m.lastgroup[1:]) if (m := match(line.folded)) and m.lastgroup else None
+        for line in lines
+    ]
+
+
 # --------------------------------------------------------------------------------- columns
 
 
@@ -228,6 +240,12 @@ def _union(patterns: tuple[str, ...], flags: int) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
+@lru_cache(maxsize=16)
+def _after_break(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """``rx`` right after a line break: a literal first character, which a search skips to."""
+    return re.compile(f"\n(?:{rx.pattern})", rx.flags)
+
+
 def _any_of(regexes: list[re.Pattern[str]]) -> re.Pattern[str]:
     """The union of compiled regexes (which must share their flags)."""
     flags = {rx.flags for rx in regexes}
@@ -262,6 +280,22 @@ def _qualitative_splits(grammar: Grammar, folded: str, a: int, b: int) -> list[i
     return out
 
 
+def _free_digits(folded: str, mask: bytearray) -> list[int]:
+    """Positions of the digits (what ``\\d`` matches) of ``folded`` outside ``mask``, in order.
+
+    Vectorised over code points: a regex scan of the text costs ten times more. ASCII digits are
+    compared directly; the few other characters are put through ``\\d`` itself.
+    """
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    digit = (codes >= ord("0")) & (codes <= ord("9"))
+    wide = np.flatnonzero(codes > 127)
+    if wide.size:
+        others = codes[wide].tobytes().decode("utf-32-le", "surrogatepass")
+        for m in _DIGIT.finditer(others):
+            digit[wide[m.start()]] = True
+    return np.flatnonzero(digit & (np.frombuffer(mask, dtype=np.uint8) == 0)).tolist()
+
+
 def _open_row(number: str, parent: dict | None, line_no: int, start: int, sub: bool) -> dict:
     """A table row being read: its number, parent row, lines and where its label starts."""
     if parent is not None:
@@ -272,7 +306,8 @@ def _open_row(number: str, parent: dict | None, line_no: int, start: int, sub: b
 # ---------------------------------------------------------------------------------- reader
 
 # Item numbers opening a line ('1.2.', '(3)', a row number before a tab) are never figures.
-_ITEM_NUMBER = re.compile(r"(?m)^[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))")
+# Matched at a line's start in the whole text (its lookahead may see the line break).
+_ITEM_NUMBER = re.compile(r"[ \t]*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s)|\d{1,3}(?=\t))")
 _DIGIT = re.compile(r"\d")
 # A line opening an item of a list: '- ', '(2)', '3. ', '1.2 ', 'b) '.
 _ITEM_OPEN = re.compile(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)")
@@ -322,10 +357,12 @@ class Reader:
         self.g = catalog.grammar
         self.ctx = context
         self.lines = _lines(doc)
-        self.levels = [heading_level(line) for line in self.lines]  # asked for again and again
+        self._starts = [line.start for line in self.lines]
+        self.levels = heading_levels(self.lines)  # asked for again and again
         self.mask = self.g.masked(doc.folded)
-        for m in _ITEM_NUMBER.finditer(doc.folded):
-            self.mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        for no, m in self._at_line_starts(_ITEM_NUMBER):
+            a = self.lines[no].start
+            self.mask[a : m.end()] = b"\x01" * (m.end() - a)
         self.figures: list[Figure] = []
         self.unmapped: list[Unmapped] = []
         self.layouts: list[str] = []
@@ -334,9 +371,51 @@ class Reader:
         self._hdr_any = {role: _any_of(rxs) for role, rxs in self._hdr.items()}
         self._hdr_label = self._hdr_any["label"]
         self._hdr_label_needles = _header_needles(self.g, "label")
-        self._is_header: list[bool | None] = [None] * len(self.lines)  # memo of _is_pdf_header
+        # memo of _is_pdf_header: None where unknown, False where no header word can stand
+        self._header_candidates = self._lines_with_any(self._hdr_label_needles)
+        self._is_header: list[bool | None] = [False] * len(self.lines)
+        for no in self._header_candidates:
+            self._is_header[no] = None
+        self._free: list[int] | None = None  # digits outside the mask: see _has_free_digit
         # cells of a table row by (label start, lines, footer lines): rows are re-read per line
         self._cells_memo: dict[tuple, tuple[list[Cell], int, int, int]] = {}
+
+    def _line_no(self, pos: int) -> int:
+        """Index of the line holding text position ``pos``."""
+        return bisect_right(self._starts, pos) - 1
+
+    def _at_line_starts(self, rx: re.Pattern[str]) -> list[tuple[int, re.Match[str]]]:
+        """(line index, match) for each line at whose start ``rx`` matches, in order.
+
+        Same as ``rx.match(text, line.start)`` line by line, for a regex that matches no line
+        break: one search that skips from line break to line break, much cheaper than a call per
+        line. A match found after a break includes it: it ends at ``m.end()``, it starts at the
+        line's start.
+        """
+        folded = self.doc.folded
+        first = rx.match(folded)
+        found = [(0, first)] if first is not None else []
+        found += [(self._line_no(m.start() + 1), m) for m in _after_break(rx).finditer(folded)]
+        return found
+
+    def _lines_with_any(self, needles: tuple[str, ...]) -> list[int]:
+        """Lines (indexes, in order) whose text holds one of ``needles``.
+
+        ``str.find`` over the whole text, going on after each hit from the end of its line, is
+        much cheaper than a test per line (or a regex: the alternation has no literal prefix).
+        """
+        if any(not n or "\n" in n for n in needles):
+            return list(range(len(self.lines)))  # a needle could stand anywhere, or span lines
+        folded = self.doc.folded
+        lines = self.lines
+        found: set[int] = set()
+        for needle in set(needles):
+            i = folded.find(needle)
+            while i >= 0:
+                no = self._line_no(i)
+                found.add(no)
+                i = folded.find(needle, lines[no].end + 1)
+        return sorted(found)
 
     def printed(self, a: int, b: int) -> str:
         """Text as printed in the raw file (composed, whitespace collapsed): '14,3%o'."""
@@ -353,21 +432,31 @@ class Reader:
         """Year given by the headings above each line ('2.1. Đến năm 2025')."""
         out: list[int | None] = []
         stack: list[tuple[int, int]] = []  # (level, year)
+        current: int | None = None  # the year of the innermost heading that gives one
         for line, level in zip(self.lines, self.levels, strict=True):
-            short = len(line.stripped) <= 80
-            year = self.g.year_in(line.folded) if short else None
-            is_year_line = year is not None and short and not _PERCENT.search(line.folded)
             if level is not None:
                 stack = [(lv, y) for lv, y in stack if lv < level]
-                if is_year_line:
+                year = self._year_of_line(line)
+                if year is not None:
                     stack.append((level, year))
-            elif is_year_line and (
-                line.stripped.endswith(":") or _YEAR_LINE.fullmatch(line.folded)
-            ):
+                current = stack[-1][1] if stack else None
+            elif (line.stripped.endswith(":") or _YEAR_LINE.fullmatch(line.folded)) and (
+                year := self._year_of_line(line)
+            ) is not None:
+                # 'Mục tiêu đến năm 2025:' heads what follows (the line's shape is tested first:
+                # it is cheaper than looking for a year, and most lines fail it)
                 stack = [(lv, y) for lv, y in stack if lv < 9]
-                stack.append((9, year))  # 'Mục tiêu đến năm 2025:' heads what follows
-            out.append(stack[-1][1] if stack else None)
+                stack.append((9, year))
+                current = year
+            out.append(current)
         return out
+
+    def _year_of_line(self, line: Line) -> int | None:
+        """The year a short line names, unless it holds a percentage (a figure, not a year)."""
+        if len(line.stripped) > 80:
+            return None
+        year = self.g.year_in(line.folded)
+        return year if year is not None and not _PERCENT.search(line.folded) else None
 
     # ------------------------------------------------------------------------ tsv tables
     def _header_roles(self, cells: list[str]) -> dict[str, int]:
@@ -515,8 +604,13 @@ class Reader:
         return " ".join(parts), j
 
     def pdf_tables(self) -> None:
+        candidates = self._header_candidates  # other lines hold no header word
         i = 0
-        while i < len(self.lines):
+        while True:
+            c = bisect_left(candidates, i)
+            if c == len(candidates):
+                break
+            i = candidates[c]
             if self.consumed[i] or not self._is_pdf_header(self.lines[i]):
                 i += 1
                 continue
@@ -929,17 +1023,17 @@ class Reader:
 
     # ------------------------------------------------------------------------------ prose
     def prose(self) -> None:
-        years = self.heading_years()
         folded = self.doc.folded
+        years: list[int | None] | None = None  # heading years, read once a figure needs them
         saw = False
-        for a, b in self._sentences():
-            if not self._has_free_digit(a, b):
-                continue  # every number here belongs to a label or an item: no figure
+        for a, b in self._figure_sentences():
             clauses = [
                 (ca, cb, ms) for ca, cb in self._clauses(a, b) if (ms := self._figures_in(ca, cb))
             ]
             if not clauses:
                 continue
+            if years is None:
+                years = self.heading_years()
             year, kind = self._sentence_year_kind(a, b, years)
             for ca, cb, ms in clauses:
                 if self._clause(ca, cb, ms, folded[a:ca], year, kind):
@@ -949,8 +1043,10 @@ class Reader:
 
     def _has_free_digit(self, a: int, b: int) -> bool:
         """A digit in [a, b) outside the mask: where a figure can start (a cheap pre-check)."""
-        mask = self.mask
-        return any(not mask[m.start()] for m in _DIGIT.finditer(self.doc.folded, a, b))
+        if self._free is None:
+            self._free = _free_digits(self.doc.folded, self.mask)  # once, on first use
+        i = bisect_left(self._free, a)
+        return i < len(self._free) and self._free[i] < b
 
     def _figures_in(self, a: int, b: int) -> list[Mention]:
         """Figures of a clause: numbers with a comparator or a unit (see ``_is_figure``)."""
@@ -975,7 +1071,21 @@ class Reader:
 
     def _sentences(self) -> list[tuple[int, int]]:
         """Sentence spans outside figure tables: split at full stops, items and headings."""
-        text = self.doc.text
+        return [s for a, b in self._passages() for s in self._split_sentences(a, b)]
+
+    def _figure_sentences(self) -> list[tuple[int, int]]:
+        """The sentences (as ``_sentences``) with a digit outside the mask, the only ones that
+        can hold a figure; passages without one are not split at all."""
+        return [
+            s
+            for a, b in self._passages()
+            if self._has_free_digit(a, b)
+            for s in self._split_sentences(a, b)
+            if self._has_free_digit(*s)
+        ]
+
+    def _passages(self) -> list[tuple[int, int]]:
+        """Runs of lines outside figure tables, split before items, headings and TSV lines."""
         spans: list[tuple[int, int]] = []
         start: int | None = None
         for line in self.lines:
@@ -997,17 +1107,21 @@ class Reader:
                 spans.append((start, line.end))
                 start = None
         if start is not None:
-            spans.append((start, len(text)))
+            spans.append((start, len(self.doc.text)))
+        return spans
+
+    def _split_sentences(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Sentences of the passage [a, b): split at full stops and tabs, blank ones dropped."""
+        text = self.doc.text
         out: list[tuple[int, int]] = []
-        for a, b in spans:
-            seg_start = a
-            for m in _SENTENCE_END.finditer(text[a:b]):
-                end = a + m.end()
-                if text[seg_start:end].strip():
-                    out.append((seg_start, end))
-                seg_start = end
-            if text[seg_start:b].strip():
-                out.append((seg_start, b))
+        seg_start = a
+        for m in _SENTENCE_END.finditer(text[a:b]):
+            end = a + m.end()
+            if text[seg_start:end].strip():
+                out.append((seg_start, end))
+            seg_start = end
+        if text[seg_start:b].strip():
+            out.append((seg_start, b))
         return out
 
     def _clauses(self, a: int, b: int) -> list[tuple[int, int]]:

@@ -384,3 +384,41 @@ def test_a_table_whose_rows_are_never_found_gives_its_text_back():
     )
     _, figs, _ = read(text)
     assert one(figs, "health_insurance_coverage", 2025).value == 95
+
+
+# ------------------------------------------------------------ shortcuts equal their definitions
+
+SHORTCUTS = (
+    "1. Mục tiêu\n(2) Tỷ lệ 95%\n  3.1. Chỉ tiêu chính\t12\n12\tTT\nII. Phụ lục\n"
+    "Số giường bệnh ٣٤ trên vạn dân năm 2025\n\n1.\n- chi tiết\nNội dung chỉ tiêu 2.3"
+)
+
+
+def _reader(text: str):
+    from pipeline.staging import Reader
+
+    return Reader(normalise(text), CAT, Context(None, None))
+
+
+def test_free_digits_are_the_unmasked_regex_digits():
+    import re
+
+    from pipeline.staging import _free_digits
+
+    r = _reader(SHORTCUTS)
+    folded = r.doc.folded
+    expected = [m.start() for m in re.finditer(r"\d", folded) if not r.mask[m.start()]]
+    assert _free_digits(folded, r.mask) == expected
+    assert any(not folded[p].isascii() for p in expected)  # a non-ASCII digit is a digit
+
+
+def test_line_start_scan_and_needle_scan_equal_their_per_line_tests():
+    from pipeline.staging import _ITEM_NUMBER
+
+    r = _reader(SHORTCUTS)
+    folded = r.doc.folded
+    per_line = [(ln.no, m.end()) for ln in r.lines if (m := _ITEM_NUMBER.match(folded, ln.start))]
+    assert [(no, m.end()) for no, m in r._at_line_starts(_ITEM_NUMBER)] == per_line
+    needles = r._hdr_label_needles
+    with_needle = [ln.no for ln in r.lines if any(n in ln.stripped for n in needles)]
+    assert r._lines_with_any(needles) == with_needle
