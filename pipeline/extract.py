@@ -10,6 +10,7 @@ build has used for CACHE_MAX_AGE_DAYS are deleted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -47,10 +48,12 @@ class DocResult:
 
     @property
     def observations(self) -> pd.DataFrame:
+        """The observation records as a DataFrame (built on each access)."""
         return observation_frame(self.observation_records)
 
     @property
     def unmapped(self) -> pd.DataFrame:
+        """The unmapped records as a DataFrame (built on each access)."""
         return unmapped_frame(self.unmapped_records)
 
 
@@ -192,7 +195,8 @@ def _read_cached(path: Path) -> DocResult | None:
         path.unlink(missing_ok=True)
         return None
     res.cached = True
-    os.utime(path)  # last used now: pruning keeps what builds still use
+    with contextlib.suppress(OSError):  # pruned meanwhile, or a read-only cache: still a hit
+        os.utime(path)  # last used now: pruning keeps what builds still use
     return res
 
 
@@ -210,7 +214,7 @@ def prune_cache(cache_dir: Path, keep: set[str], max_age_days: float = CACHE_MAX
             if path.stem not in keep and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
-        except FileNotFoundError:  # a concurrent build pruned it first
+        except OSError:  # pruned by a concurrent build, or not ours to delete: leave it
             continue
     return removed
 

@@ -290,7 +290,7 @@ class _MaskChars:
     def __init__(self, rows: _MaskRows):
         self.rows = rows
         self.kind = np.full(0, _UNKNOWN, dtype=np.uint8)
-        self.reach = np.zeros(0, dtype=np.int8)
+        self.reach = np.zeros(0, dtype=np.int32)
 
     def kinds(self, codes: np.ndarray) -> np.ndarray:
         """The kind of each code point, learning those not seen before."""
@@ -301,7 +301,7 @@ class _MaskChars:
             size = min(self._LIMIT, max(top, 2 * len(self.kind), 256))
             grown = size - len(self.kind)
             self.kind = np.concatenate([self.kind, np.full(grown, _UNKNOWN, dtype=np.uint8)])
-            self.reach = np.concatenate([self.reach, np.zeros(grown, dtype=np.int8)])
+            self.reach = np.concatenate([self.reach, np.zeros(grown, dtype=np.int32)])
         kinds = self.kind.take(codes)
         if kinds.max() == _UNKNOWN:
             for cp in np.unique(codes[kinds == _UNKNOWN]).tolist():
@@ -398,6 +398,7 @@ class Grammar:
         rate_aliases = [
             fa for fa, _c, kind in aliases if kind == "rate" and not re.fullmatch(r"[%‰‱]", fa)
         ]
+        # the plain regex forms of the phrase sets below (tests hold the fast paths equal to them)
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
         self._denominator_phrases = _PhraseSet([_Phrase(fa) for fa in rate_aliases])
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
@@ -409,7 +410,7 @@ class Grammar:
         shapes = [mask_pattern_shape(p) for p in mask_sources]
         # None: some pattern's shape is unknown, and masked() scans the whole text
         self._mask_shapes = None if None in shapes else shapes
-        self._mask_reach = max((d for _f, d in self._mask_shapes), default=0) if shapes else 0
+        self._mask_reach = max((d for _f, d in self._mask_shapes or ()), default=0)
         self._mask_rows = _MaskRows(self)
         self._mask_chars = _MaskChars(self._mask_rows)
         self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}

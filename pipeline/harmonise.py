@@ -93,14 +93,6 @@ def _unit_check(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str],
     return value, flags, detail
 
 
-def observations(
-    source: Source, doc: Document, extraction: Extraction, catalog: Catalog
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Observation and unmapped rows for one document, as DataFrames."""
-    obs, unm = observation_records(source, doc, extraction, catalog)
-    return observation_frame(obs), unmapped_frame(unm)
-
-
 def observation_frame(records: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS, nrows=len(records))
 

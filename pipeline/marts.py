@@ -205,6 +205,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"CREATE OR REPLACE TABLE gap_rows AS SELECT * FROM ({select}) ORDER BY {GAP_ORDER}"
     )
+    con.execute(f"COMMENT ON TABLE gap_rows IS '{GAP_ROWS_COMMENT}'")
     con.execute("CREATE OR REPLACE VIEW gap AS SELECT * FROM gap_rows")
 
 
@@ -260,16 +261,29 @@ _NUMPY = {
     pa.bool_(): "bool",
 }
 GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_observation_id"
+# Written on gap_rows by the build that stored its rows in GAP_ORDER (older warehouses lack it).
+GAP_ROWS_COMMENT = f"rows stored in the order {GAP_ORDER}"
 
 
 def gap_frame(con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """The ``gap`` view as a DataFrame, in GAP_ORDER (opens the warehouse when ``con`` is None)."""
+    return _with_connection(con, lambda c: frame(c, gap_query(c)))
 
-    def read(c: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-        (kept,) = c.sql("SELECT current_setting('preserve_insertion_order')").fetchall()[0]
-        return frame(c, "SELECT * FROM gap" + ("" if kept else f" ORDER BY {GAP_ORDER}"))
 
-    return _with_connection(con, read)
+def gap_query(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL for the whole ``gap`` view in GAP_ORDER: a plain scan where the rows are stored so.
+
+    A scan returns rows in storage order while DuckDB's ``preserve_insertion_order`` is on (its
+    default); a warehouse built before the rows were stored in order, or a connection with the
+    setting off, gets an ORDER BY.
+    """
+    (kept,) = con.sql("SELECT current_setting('preserve_insertion_order')").fetchall()[0]
+    stored = con.sql(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'gap_rows' "
+        "AND schema_name = current_schema()"
+    ).fetchall()
+    in_order = bool(kept) and stored == [(GAP_ROWS_COMMENT,)]
+    return "SELECT * FROM gap" + ("" if in_order else f" ORDER BY {GAP_ORDER}")
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
@@ -277,9 +291,12 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
 
     DuckDB builds pandas strings one Python object at a time; going through Arrow copies each
     column at once. The nullable integer and boolean dtypes DuckDB picks for columns that hold
-    NULLs are kept, and its NumPy dtypes for columns that hold none.
+    NULLs are kept, and its NumPy dtypes for columns that hold none. Results with other column
+    types (dates, unsigned integers, enums ...) or no rows are read with ``.df()`` itself.
     """
     table = con.sql(sql).to_arrow_table()
+    if table.num_rows == 0 or not all(_arrow_read(t) for t in table.schema.types):
+        return con.sql(sql).df()
     df = table.to_pandas(types_mapper=_NULLABLE.get)
     for name, column in zip(table.column_names, table.columns, strict=True):
         numpy_dtype = _NUMPY.get(column.type)
@@ -289,9 +306,18 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
             df[name] = [pd.NA if v is None else v for v in df[name]]
         elif pa.types.is_decimal(column.type):  # DuckDB gives DECIMAL as float64
             df[name] = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        elif pa.types.is_string(column.type) and column.null_count == len(column) > 0:
+        elif pa.types.is_string(column.type) and column.null_count == len(column):
             df[name] = pd.Series([None] * len(df), index=df.index, dtype=object)  # as DuckDB does
     return df
+
+
+def _arrow_read(t: pa.DataType) -> bool:
+    """Column types :func:`frame` converts as DuckDB does (tests/test_gap.py compares them)."""
+    if pa.types.is_list(t):
+        return _arrow_read(t.value_type)
+    return (
+        pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or t in _NULLABLE
+    )
 
 
 def labelled_gap(con: duckdb.DuckDBPyConnection, lang: str = "en") -> pd.DataFrame:

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
-from pipeline.text import Document, fold_phrase, phrase_regex
+from pipeline.text import Document, code_points, fold_phrase, phrase_pieces, phrase_regex
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -122,13 +122,8 @@ _HEADING = re.compile(
 )
 
 
-def heading_level(line: Line) -> int | None:
-    m = _HEADING.match(line.folded)
-    return int(m.lastgroup[1:]) if m and m.lastgroup else None
-
-
 def heading_levels(lines: list[Line]) -> list[int | None]:
-    """``heading_level`` of every line, without a call per line (most lines are no heading)."""
+    """Each line's heading level (1 the highest), None for a line that is no heading."""
     match = _HEADING.match
     return [
         int(m.lastgroup[1:]) if (m := match(line.folded)) and m.lastgroup else None
@@ -286,7 +281,7 @@ def _free_digits(folded: str, mask: bytearray) -> list[int]:
     Vectorised over code points: a regex scan of the text costs ten times more. ASCII digits are
     compared directly; the few other characters are put through ``\\d`` itself.
     """
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes = code_points(folded)
     digit = (codes >= ord("0")) & (codes <= ord("9"))
     wide = np.flatnonzero(codes > 127)
     if wide.size:
@@ -343,11 +338,8 @@ def _header_needles(grammar: Grammar, role: str) -> tuple[str, ...]:
     A phrase's regex matches its words (split at ' ' and '/') literally, so a text holding none
     of the needles holds none of the phrases.
     """
-    needles = []
-    for w in grammar.lexicon["table_header"][role]:
-        pieces = [x for token in fold_phrase(w).split(" ") for x in token.split("/")]
-        needles.append(max(pieces, key=len))
-    return tuple(needles)
+    phrases = grammar.lexicon["table_header"][role]
+    return tuple(max(phrase_pieces(fold_phrase(w)), key=len) for w in phrases)
 
 
 class Reader:
@@ -1069,13 +1061,10 @@ class Reader:
         kind = "actual" if self.g.is_actual_sentence(sentence) else "target"
         return year, kind
 
-    def _sentences(self) -> list[tuple[int, int]]:
-        """Sentence spans outside figure tables: split at full stops, items and headings."""
-        return [s for a, b in self._passages() for s in self._split_sentences(a, b)]
-
     def _figure_sentences(self) -> list[tuple[int, int]]:
-        """The sentences (as ``_sentences``) with a digit outside the mask, the only ones that
-        can hold a figure; passages without one are not split at all."""
+        """Sentence spans outside figure tables (split at full stops, items and headings) with a
+        digit outside the mask, the only ones that can hold a figure; passages without one are
+        not split at all."""
         return [
             s
             for a, b in self._passages()

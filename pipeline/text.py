@@ -59,24 +59,18 @@ _VECTOR_MIN_LEN = 500  # below this, numpy's fixed cost exceeds str.translate's
 
 
 def code_points(text: str) -> np.ndarray:
-    """The text's code points, one per character, as an array."""
-    try:
-        return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    except UnicodeEncodeError:  # a lone surrogate: no fixed-width encoding, so one by one
-        return np.fromiter(map(ord, text), dtype="<u4", count=len(text))
+    """The text's code points, one per character, as an array (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
 def fold(text: str) -> str:
     """Matching key for NFC text, same length: 'Tỷ lệ Bác sỹ' -> 'ti le bac si'."""
     if len(text) < _VECTOR_MIN_LEN:
         return text.translate(_FOLD)
-    try:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    except UnicodeEncodeError:  # a lone surrogate: no fixed-width encoding
-        return text.translate(_FOLD)
+    codes = code_points(text)
     mapped = _FOLD_CODES.take(codes, mode="clip")
     folded = np.where(codes < len(_FOLD_CODES), mapped, codes)
-    return folded.astype("<u4", copy=False).tobytes().decode("utf-32-le")
+    return folded.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def fold_phrase(text: str) -> str:

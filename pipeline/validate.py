@@ -390,7 +390,12 @@ _UNUSED_BY_GX = ("rfc3987_syntax",)
 
 
 def import_gx() -> Any:
-    """Great Expectations, imported on first use (2 s): only validation and Data Docs need it."""
+    """Great Expectations, imported on first use (2 s): only validation and Data Docs need it.
+
+    One lasting effect in this process, if jsonschema was not loaded before: its FormatChecker
+    has no ``iri``/``iri-reference`` checks (they need ``rfc3987_syntax``). Nothing here checks
+    IRIs; a notebook kernel that does should import jsonschema before building.
+    """
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     if "great_expectations" in sys.modules:
         return sys.modules["great_expectations"]

@@ -399,15 +399,40 @@ def test_frame_is_duckdb_df_with_the_same_values_and_dtypes(con, table):
 
 def test_frame_keeps_duckdb_dtypes_for_nulls_and_no_nulls():
     con = duckdb.connect()
-    sql = """SELECT * FROM (VALUES (1, true, 'a', NULL::VARCHAR, 1.5, [1, 2]),
-                                   (2, NULL, NULL, NULL, NULL, NULL)) t(i, b, s, n, d, l)"""
+    sql = """SELECT * FROM (VALUES (1, true, 'a', NULL::VARCHAR, 1.5, [1, 2], ['x']),
+                                   (2, NULL, NULL, NULL, NULL, NULL, NULL)) t(i, b, s, n, d, l, ls)"""
     got, want = marts.frame(con, sql), con.sql(sql).df()
     pd.testing.assert_frame_equal(got, want)
     assert str(got["i"].dtype) == "int32" and str(got["b"].dtype) == "boolean"
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM gap WHERE false",  # no rows
+        "SELECT DATE '2025-07-01' AS d, NULL::UTINYINT AS u, 'a'::ENUM('a', 'b') AS e",
+        "SELECT 1::UTINYINT AS u UNION ALL SELECT NULL",
+    ],
+)
+def test_frame_reads_other_results_as_duckdb_does(con, sql):
+    pd.testing.assert_frame_equal(marts.frame(con, sql), con.sql(sql).df())
+
+
 def test_gap_frame_rows_come_in_gap_order_without_sorting(con):
     ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
+    assert marts.gap_query(con) == "SELECT * FROM gap"  # stored in order: a plain scan
     pd.testing.assert_frame_equal(marts.gap_frame(con), ordered)
-    con.execute("SET preserve_insertion_order = false")  # then gap_frame sorts itself
+
+
+def test_gap_frame_sorts_when_the_rows_may_not_be_in_order(seed_build, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(seed_build.read_bytes())
+    con = duckdb.connect(str(path))
+    ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
+    con.execute("SET preserve_insertion_order = false")
+    assert marts.gap_query(con).endswith(f"ORDER BY {marts.GAP_ORDER}")
+    con.execute("SET preserve_insertion_order = true")
+    # a warehouse from before the rows were stored in order: gap_rows without the comment
+    con.execute("CREATE OR REPLACE TABLE gap_rows AS FROM gap_rows ORDER BY random()")
+    assert marts.gap_query(con).endswith(f"ORDER BY {marts.GAP_ORDER}")
     pd.testing.assert_frame_equal(marts.gap_frame(con), ordered)

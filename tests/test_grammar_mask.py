@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,11 +132,36 @@ def test_mask_pattern_without_a_shape(source: str):
     assert mask_pattern_shape(source) is None
 
 
-def test_mask_without_shapes_scans_the_whole_text():
-    grammar = Grammar(REFERENCE_DIR)
-    grammar._mask_shapes = None
-    folded = "tre em duoi 5 tuoi, 12/3/2020, dat 95%"
-    assert grammar.masked(folded) == reference_mask(folded)
+def lexicon_with(tmp_path: Path, *patterns: str) -> Path:
+    """A copy of the reference data whose lexicon has extra label-number patterns."""
+    for f in REFERENCE_DIR.iterdir():
+        if f.is_file():
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    lex = yaml.safe_load((REFERENCE_DIR / "lexicon.yaml").read_text(encoding="utf-8"))
+    lex["label_number_patterns"] += list(patterns)
+    (tmp_path / "lexicon.yaml").write_text(yaml.safe_dump(lex, allow_unicode=True), "utf-8")
+    return tmp_path
+
+
+def test_a_pattern_without_a_shape_makes_masked_scan_the_whole_text(tmp_path: Path):
+    grammar = Grammar(lexicon_with(tmp_path, r"[a-z]+\s+\d+kg"))  # unbounded before its digit
+    assert grammar._mask_shapes is None
+    folded = "tre em duoi 5 tuoi, 12/3/2020, dat 95%, nang 3kg, chieu cao 150kg"
+    want = bytearray(len(folded))
+    for m in grammar._masks.finditer(folded):
+        want[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    assert grammar.masked(folded) == want
+    assert want[folded.index("3kg")] and want[folded.index("150kg")]
+
+
+def test_a_pattern_reaching_far_before_its_digit(tmp_path: Path):
+    grammar = Grammar(lexicon_with(tmp_path, r"\bma\s+[a-z]{0,200}\s*\d+"))
+    assert grammar._mask_reach == 202
+    folded = "ma " + "x" * 150 + " 7 va dat 95%"
+    want = bytearray(len(folded))
+    for m in grammar._masks.finditer(folded):
+        want[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    assert grammar.masked(folded) == want and want[folded.index("7")]
 
 
 @settings(max_examples=300, deadline=None)

@@ -170,3 +170,21 @@ def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: P
     assert warm.n_extracted == 0 and extract.last_stats.n_pruned == 1
     assert sorted(p.name for p in cache.glob("*.pkl")) == sorted([*used, recent.name])
     assert all(p.stat().st_mtime > old + 86400 for p in cache.glob("*.pkl"))  # reads refresh
+
+
+def test_a_cache_that_cannot_be_touched_still_serves(
+    raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache)
+    odd = cache / ("0" * 32 + ".pkl")  # stale, and cannot be unlinked (a directory)
+    odd.mkdir()
+    os.utime(odd, (0, 0))
+
+    def refuse(*_a, **_k):
+        raise PermissionError("read-only cache")
+
+    monkeypatch.setattr(os, "utime", refuse)
+    warm = quiet_build(raw_copy, out, cache)
+    assert (warm.n_extracted, warm.n_cached) == (0, N_SEEDS)
+    assert extract.last_stats.n_pruned == 0 and odd.is_dir()

@@ -186,3 +186,59 @@ def test_normalise_never_crashes_and_quotes_are_raw_substrings(text):
     if doc.text:
         a, b = 0, len(doc.text)
         assert doc.quote(a, b) in text
+
+
+# ---------------------------------------------------------------------------- phrase regexes
+
+
+def _phrases(node) -> list[str]:
+    """Every string in a reference YAML file but its regexes (`*_patterns`)."""
+    if isinstance(node, dict):
+        return [p for k, v in node.items() if not str(k).endswith("patterns") for p in _phrases(v)]
+    if isinstance(node, list):
+        return [p for v in node for p in _phrases(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_phrase_regex_matches_what_its_plain_form_matches_on_the_seeds():
+    """The left word boundary sits after the first word (so the engine can skip ahead to the
+    word); it must match exactly what the plain form, boundary first, matches."""
+    import re
+
+    import yaml
+
+    from pipeline.raw import RAW_DIR
+    from pipeline.reference import REFERENCE_DIR
+    from pipeline.text import fold_phrase, phrase_regex
+
+    def plain(phrase: str) -> str:
+        body = r"[\s,]+".join(
+            r"\s*/\s*".join(re.escape(p) for p in token.split("/")) for token in phrase.split(" ")
+        )
+        left = r"(?<![0-9a-z])" if re.match(r"[0-9a-z]", phrase) else ""
+        right = r"(?![0-9a-z])" if re.search(r"[0-9a-z]$", phrase) else ""
+        return left + body + right
+
+    phrases = set()
+    for name in ("indicators.yaml", "units.yaml", "lexicon.yaml"):
+        doc = yaml.safe_load((REFERENCE_DIR / name).read_text(encoding="utf-8"))
+        phrases |= {fold_phrase(p) for p in _phrases(doc)}
+    phrases.discard("")
+    assert len(phrases) > 300
+    texts = [normalise(p.read_text(encoding="utf-8")).folded for p in sorted(RAW_DIR.glob("*.txt"))]
+    texts.append(" ".join(sorted(phrases)) + " x" + "x".join(sorted(phrases)))  # glued: no boundary
+    for phrase in sorted(phrases):
+        new, old = re.compile(phrase_regex(phrase)), re.compile(plain(phrase))
+        for text in texts:
+            assert [m.span() for m in new.finditer(text)] == [
+                m.span() for m in old.finditer(text)
+            ], phrase
+
+
+@pytest.mark.parametrize("text", ["Tỷ lệ BÁC SỸ đạt 9,5 ", "a\ud800Ỹ \U0001f600 ٣ Đ"])
+def test_fold_of_long_texts_equals_the_character_table(text: str):
+    from pipeline.text import _FOLD
+
+    long = text * 100  # long enough for the vectorised path
+    assert fold(long) == long.translate(_FOLD)
+    assert len(fold(long)) == len(long)
