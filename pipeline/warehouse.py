@@ -222,11 +222,7 @@ def build(
         f"{len(catalog.indicators)} indicators in the catalog"
     )
     results = extract_mod.extract_all(
-        sources,
-        reference_dir,
-        catalog,
-        cache_dir=cache_dir,
-        workers=workers,
+        sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers
     )
     obs_records: list[tuple] = []
     unm_records: list[tuple] = []
