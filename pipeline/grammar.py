@@ -26,8 +26,6 @@ NUMBER = (
     r"(?![0-9a-z]|[.,]\d)"
 )
 _NUMBER_RE = re.compile(NUMBER)
-_RANGE_TAIL = re.compile(r"\s*(?:-|den)\s*(" + NUMBER + ")")  # '0,05 - 0,1', 'từ 5 đến 10'
-_PER_YEAR = re.compile(r"\s*/\s*nam\b")  # '0,5‰ /năm'
 _DIGIT = re.compile(r"\d")
 _SYMBOL_UNIT = re.compile(r"[%‰‱]")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -414,6 +412,14 @@ class Grammar:
         self._mask_rows = _MaskRows(self)
         self._mask_chars = _MaskChars(self._mask_rows)
         self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}
+        # the upper end of a range, after its separator: '0,05 - 0,1', 'từ 5 đến 10'
+        separators = "|".join(re.escape(fold_phrase(w)) for w in lex["range_separators"])
+        self._range_tail = re.compile(rf"\s*(?:{separators})\s*({NUMBER})")
+        self._per_year = re.compile("|".join(f"(?:{p})" for p in lex["per_year_patterns"]))
+        self.year_line = re.compile("|".join(f"(?:{p})" for p in lex["year_line_patterns"]))
+        # a table cell's note that only says its figure is an estimate: '(Ước)', 'ước tính'
+        estimate = "|".join(re.escape(fold_phrase(w)) for w in lex["column_estimate"])
+        self.estimate_note = re.compile(rf"\(?\s*(?:{estimate}).*\)?")
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
         self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
         self._years: dict[str, int | None] = {}  # year_in's answers, bounded
@@ -611,7 +617,7 @@ class Grammar:
             pos = m.end()
             range_high = None
             if ranges:
-                r = _RANGE_TAIL.match(folded, pos, end)
+                r = self._range_tail.match(folded, pos, end)
                 if r and not mask[r.start(1)]:
                     range_high = parse_number(r.group(1))
                     pos = r.end()
@@ -628,7 +634,7 @@ class Grammar:
                     code, kind, denom = code2, kind2, True
                     unit_text = folded[m.end() : uend2].strip()
                     pos = uend2
-            per_year = _PER_YEAR.match(folded, pos, end)
+            per_year = self._per_year.match(folded, pos, end)
             if per_year and code is not None:
                 pos = per_year.end()
             est, note, eend = self.estimate_at(folded, pos)

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
-from pipeline.text import Document, code_points, fold_phrase, phrase_pieces, phrase_regex
+from pipeline.text import Document, code_points, fold, fold_phrase, phrase_pieces, phrase_regex
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -311,17 +311,9 @@ _ITEM_OPEN = re.compile(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\
 _SENTENCE_END = re.compile(r"\.(?<![\d.]\.)(?=\s+[\"'(\-A-ZĐÀ-Ỹ0-9]|\s*$)|\t")
 _CLAUSE_END = re.compile(r"[;:]")
 _PERCENT = re.compile(r"\d[.,]?\d*\s*%")
-_YEAR_LINE = re.compile(r"[\s\-+*•]*(?:den\s+)?nam\s+\d{4}\s*:?\s*")
 _EMPTY_CELL = re.compile(r"\s*[-x–—…]+\s*")
 _UNIT_NOTE = re.compile(r"\s*\(.*$", re.S)
-_ESTIMATE_CONDITION = re.compile(r"\(?\s*ước.*\)?", re.I)
 _ITEM_MARKER = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[-+•%])\s*")
-# Lines that continue a PDF table's header: only header words and years.
-_HEADER_WORDS = re.compile(
-    r"^\s*(?:(?:thuc|hien|nam|ke|hoach|den|uoc|th|kh|muc|tieu|chi|so|nam|giai|doan|"
-    r"ghi|chu|du|kien|phan|dau|ket|qua|don|vi|tinh|dvt|noi|dung|tt|stt|"
-    r"(?:19|20)\d\d|-)\s*)+$"
-)
 
 
 @lru_cache(maxsize=8)
@@ -340,6 +332,24 @@ def _header_needles(grammar: Grammar, role: str) -> tuple[str, ...]:
     """
     phrases = grammar.lexicon["table_header"][role]
     return tuple(max(phrase_pieces(fold_phrase(w)), key=len) for w in phrases)
+
+
+@lru_cache(maxsize=8)
+def _header_continuation(grammar: Grammar) -> re.Pattern[str]:
+    """A line that continues a PDF table's header: only header words, years and dashes.
+
+    The words are those of the lexicon's column kinds, table-header phrases and
+    ``header_continuation``.
+    """
+    lex = grammar.lexicon
+    phrases = [
+        *(p for ps in lex["column_kinds"].values() for p in ps),
+        *(p for ps in lex["table_header"].values() for p in ps),
+        *lex["header_continuation"],
+    ]
+    words = sorted({w for p in phrases for w in phrase_pieces(fold_phrase(p)) if w}, key=len)
+    alternatives = "|".join(re.escape(w) for w in reversed(words))
+    return re.compile(rf"^\s*(?:(?:{alternatives}|(?:19|20)\d\d|-)\s*)+$")
 
 
 class Reader:
@@ -363,6 +373,7 @@ class Reader:
         self._hdr_any = {role: _any_of(rxs) for role, rxs in self._hdr.items()}
         self._hdr_label = self._hdr_any["label"]
         self._hdr_label_needles = _header_needles(self.g, "label")
+        self._header_continues = _header_continuation(self.g)
         # memo of _is_pdf_header: None where unknown, False where no header word can stand
         self._header_candidates = self._lines_with_any(self._hdr_label_needles)
         self._is_header: list[bool | None] = [False] * len(self.lines)
@@ -432,7 +443,7 @@ class Reader:
                 if year is not None:
                     stack.append((level, year))
                 current = stack[-1][1] if stack else None
-            elif (line.stripped.endswith(":") or _YEAR_LINE.fullmatch(line.folded)) and (
+            elif (line.stripped.endswith(":") or self.g.year_line.fullmatch(line.folded)) and (
                 year := self._year_of_line(line)
             ) is not None:
                 # 'Mục tiêu đến năm 2025:' heads what follows (the line's shape is tested first:
@@ -588,7 +599,7 @@ class Reader:
             if ln.blank:
                 j += 1
                 continue
-            if _HEADER_WORDS.match(ln.folded):
+            if self._header_continues.match(ln.folded):
                 parts.append(ln.folded)
                 j += 1
                 continue
@@ -993,7 +1004,7 @@ class Reader:
         else:
             u_text, u_code = unit_text, unit_code
         condition = cell.condition
-        if condition and _ESTIMATE_CONDITION.fullmatch(condition):
+        if condition and self.g.estimate_note.fullmatch(fold(condition)):
             condition = None
         return Figure(
             code,
