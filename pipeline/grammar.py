@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from pipeline.text import code_points, fold_phrase, phrase_pieces, phrase_regex
+from pipeline.text import code_points, fold_phrase, phrase_needle, phrase_pieces, phrase_regex
 
 # A number as Vietnamese documents print it: thousands dot (5.130, 100.000), decimal comma
 # (17,6), or a plain integer. A dot followed by one or two digits is read as a decimal point.
@@ -220,9 +220,8 @@ class _Phrase:
     __slots__ = ("head", "needle", "rx")
 
     def __init__(self, phrase: str):
-        pieces = phrase_pieces(phrase)
-        self.head = pieces[0]
-        self.needle = max(pieces, key=len)
+        self.head = phrase_pieces(phrase)[0]
+        self.needle = phrase_needle(phrase)
         self.rx = re.compile(phrase_regex(phrase))
 
     def found(self, text: str) -> bool:
@@ -359,17 +358,17 @@ class Grammar:
         for comp, phrases in lex["comparators"].items():
             for p in phrases:
                 words.append((fold_phrase(p), comp))
-        self._comparator_words = sorted(words, key=lambda t: -len(t[0]))
-        # the same, by last character: a text can only end with the words ending like it
+        # by last character, longest first: a text can only end with the words ending like it
         self._comparators_ending: dict[str, list[tuple[str, str]]] = {}
-        for phrase, comp in self._comparator_words:
+        for phrase, comp in sorted(words, key=lambda t: -len(t[0])):
             self._comparators_ending.setdefault(phrase[-1], []).append((phrase, comp))
         self._estimate = [re.compile(p) for p in lex["estimate_patterns"]]
         self.qualitative_starters = [
             re.compile(phrase_regex(fold_phrase(s))) for s in lex["qualitative_starters"]
         ]
 
-        # unit aliases: (regex, code, kind, folded alias), longest alias first
+        # unit aliases: (regex, code, kind, folded alias, needle), longest alias first; the
+        # needle (phrase_needle) is a cheap test before the regex
         aliases = []
         for u in self.units.values():
             for a in u.aliases:
@@ -377,10 +376,9 @@ class Grammar:
                 aliases.append((fa, u.code, u.kind))
         aliases.sort(key=lambda t: -len(t[0]))
         self._unit_aliases = [
-            (re.compile(phrase_regex(fa)), code, kind, fa) for fa, code, kind in aliases
+            (re.compile(phrase_regex(fa)), code, kind, fa, phrase_needle(fa))
+            for fa, code, kind in aliases
         ]
-        # with the piece of text each needs (phrase_pieces): a cheap test before the regex
-        self._unit_needles = [(*a, max(phrase_pieces(a[3]), key=len)) for a in self._unit_aliases]
         # denominator_unit's candidates: rate aliases other than bare symbols, longest first
         self._denominator_aliases = [
             (_Phrase(fa), code, len(fa))
@@ -558,7 +556,7 @@ class Grammar:
     def unit_from_text(self, folded: str) -> tuple[str | None, str | None]:
         """Unit named by a whole cell or column ('Giường bệnh', '‰', 'Con/phụ nữ')."""
         s = folded.strip()
-        found = [(rx, code, kind) for rx, code, kind, _fa, n in self._unit_needles if n in s]
+        found = [(rx, code, kind) for rx, code, kind, _fa, n in self._unit_aliases if n in s]
         for rx, code, kind in found:
             m = rx.search(s)
             if m and m.start() == 0 and m.end() == len(s):
@@ -572,7 +570,7 @@ class Grammar:
         """Unit alias that ends a label text (the table's unit column): (code, kind, start)."""
         s = folded.rstrip()
         best: tuple[str | None, str | None, int] = (None, None, len(folded))
-        for rx, code, kind, _fa, needle in self._unit_needles:
+        for rx, code, kind, _fa, needle in self._unit_aliases:
             if needle not in s:
                 continue
             for m in rx.finditer(s):

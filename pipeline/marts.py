@@ -245,20 +245,14 @@ def _with_connection(con, fn):
         own.close()
 
 
-# Arrow types whose pandas dtype DuckDB makes nullable when the column holds a NULL.
+# Arrow types whose pandas dtype DuckDB makes nullable when the column holds a NULL (and NumPy's
+# own, the dtype's numpy_dtype, when it holds none).
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),
     pa.int32(): pd.Int32Dtype(),
     pa.int64(): pd.Int64Dtype(),
     pa.bool_(): pd.BooleanDtype(),
-}
-_NUMPY = {
-    pa.int8(): "int8",
-    pa.int16(): "int16",
-    pa.int32(): "int32",
-    pa.int64(): "int64",
-    pa.bool_(): "bool",
 }
 GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_observation_id"
 # Written on gap_rows by the build that stored its rows in GAP_ORDER (older warehouses lack it).
@@ -299,9 +293,9 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
         return con.sql(sql).df()
     df = table.to_pandas(types_mapper=_NULLABLE.get)
     for name, column in zip(table.column_names, table.columns, strict=True):
-        numpy_dtype = _NUMPY.get(column.type)
-        if numpy_dtype is not None and column.null_count == 0:
-            df[name] = df[name].to_numpy(numpy_dtype)
+        nullable = _NULLABLE.get(column.type)
+        if nullable is not None and column.null_count == 0:
+            df[name] = df[name].to_numpy(nullable.numpy_dtype)
         elif pa.types.is_list(column.type) and column.null_count:  # DuckDB: NULL list is NA
             df[name] = [pd.NA if v is None else v for v in df[name]]
         elif pa.types.is_decimal(column.type):  # DuckDB gives DECIMAL as float64

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from pipeline.grammar import Grammar
-from pipeline.text import fold_phrase, phrase_regex
+from pipeline.text import fold_phrase, phrase_needle, phrase_pieces, phrase_regex
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
@@ -214,17 +214,13 @@ class Catalog:
                     phrases.setdefault(p, re.compile(phrase_regex(p)))
                 self._patterns.append((ind.code, group))
         self._phrases = phrases
-        # a cheap prefilter: the first word of every phrase
-        self._first_words = {p.split(" ")[0] for p in phrases}
         # Every match of a phrase's regex contains each of its words (split at " " and "/") as
         # a literal substring, so a phrase with a missing word is skipped without its regex.
-        self._pieces = {
-            p: tuple(x for token in p.split(" ") for x in token.split("/") if x) for p in phrases
-        }
+        self._pieces = {p: tuple(x for x in phrase_pieces(p) if x) for p in phrases}
         # the phrases by their longest word: a word missing from the text rules out them all
         self._by_needle: dict[str, list[str]] = {}
-        for p, pieces in self._pieces.items():
-            self._by_needle.setdefault(max(pieces, key=len, default=""), []).append(p)
+        for p in phrases:
+            self._by_needle.setdefault(phrase_needle(p), []).append(p)
         # match() results by (text, context, has_denominator): label regions recur across
         # documents ("Tỷ lệ tham gia bảo hiểm y tế"); bounded, cleared when full.
         self._memo: dict[tuple[str, str, bool], tuple[tuple[str, int, tuple[str, ...]], ...]] = {}

@@ -24,7 +24,15 @@ import numpy as np
 
 from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
-from pipeline.text import Document, code_points, fold, fold_phrase, phrase_pieces, phrase_regex
+from pipeline.text import (
+    Document,
+    code_points,
+    fold,
+    fold_phrase,
+    phrase_needle,
+    phrase_pieces,
+    phrase_regex,
+)
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -331,7 +339,7 @@ def _header_needles(grammar: Grammar, role: str) -> tuple[str, ...]:
     of the needles holds none of the phrases.
     """
     phrases = grammar.lexicon["table_header"][role]
-    return tuple(max(phrase_pieces(fold_phrase(w)), key=len) for w in phrases)
+    return tuple(phrase_needle(fold_phrase(w)) for w in phrases)
 
 
 @lru_cache(maxsize=8)

@@ -101,6 +101,11 @@ def phrase_pieces(phrase: str) -> list[str]:
     return [piece for token in phrase.split(" ") for piece in token.split("/")]
 
 
+def phrase_needle(phrase: str) -> str:
+    """The longest literal piece of a phrase: a text without it holds no match (a cheap test)."""
+    return max(phrase_pieces(phrase), key=len)
+
+
 # ------------------------------------------------------------------------------- normalisation
 
 # Same-length replacements, applied after NFC, in order.
