@@ -8,7 +8,8 @@ WAREHOUSE := data/curated/warehouse.duckdb
 # Everything the warehouse is derived from: raw documents and sidecars, reference data,
 # expectation suites and the package itself. A change to any of them rebuilds; nothing else does.
 BUILD_INPUTS := $(wildcard data/raw/*) $(wildcard data/reference/*) \
-                $(wildcard expectations/*.json) $(wildcard pipeline/*.py) pyproject.toml
+                $(wildcard expectations/*.json) pyproject.toml \
+                $(shell find pipeline -type f -not -path '*/__pycache__/*')
 
 .PHONY: build test lint docs notebooks lab bench clean lock help
 
@@ -39,8 +40,8 @@ test: build
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline tests
-	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
 
 docs: build
 	$(BIN)/python -m pipeline docs
@@ -51,8 +52,9 @@ notebooks: build
 lab: build
 	$(BIN)/jupyter lab notebooks/
 
+# make bench SIZES="1000 10000" measures other corpus sizes
 bench: $(STAMP)
-	$(BIN)/python -m pipeline bench
+	$(BIN)/python -m benchmarks $(if $(SIZES),--sizes $(SIZES))
 
 # Regenerate the lock from pyproject in a throwaway venv (needs the package registry).
 lock:

@@ -1,5 +1,5 @@
 """Command line: the commands of ``python -m pipeline``
-(build, sql, sources, explain, docs, notebooks, bench)."""
+(build, sql, sources, explain, docs, notebooks)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipeline.raw import InputError
+from pipeline.errors import BuildError, InputError
 
 
 def _print_frame(df, csv: bool) -> None:
@@ -31,7 +31,7 @@ def _print_frame(df, csv: bool) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from pipeline.warehouse import BuildError, build
+    from pipeline.warehouse import build
 
     try:
         build(validate=not args.no_validate)
@@ -90,7 +90,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from pipeline.raw import RAW_DIR
+    from pipeline.settings import RAW_DIR
     from pipeline.warehouse import connect
 
     con = connect()
@@ -135,24 +135,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from pipeline import validate
+    from pipeline.quality import build_data_docs
 
-    path = validate.build_data_docs()
+    path = build_data_docs()
     print(f"Data Docs: {path}")
     return 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from pipeline import reports
+    from pipeline.analysis import notebooks
 
-    reports.run_notebooks()
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from pipeline import bench
-
-    bench.main(args.sizes)
+    notebooks.run_notebooks()
     return 0
 
 
@@ -180,8 +173,5 @@ def main(argv: list[str] | None = None) -> int:
     d.set_defaults(func=cmd_docs)
     n = sub.add_parser("notebooks", help="execute notebooks, export figures and HTML to reports/")
     n.set_defaults(func=cmd_notebooks)
-    be = sub.add_parser("bench", help="synthetic-corpus benchmark")
-    be.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
-    be.set_defaults(func=cmd_bench)
     args = p.parse_args(argv)
     return args.func(args)

@@ -22,7 +22,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.grammar import Grammar, Mention
 from pipeline.reference import Catalog, Match
 from pipeline.text import (
     Document,
@@ -33,6 +32,7 @@ from pipeline.text import (
     phrase_pieces,
     phrase_regex,
 )
+from pipeline.text.grammar import Grammar, Mention
 
 EXTRACTOR_VERSION = "1.0.0"
 

@@ -8,11 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.raw import RAW_DIR
-from pipeline.reference import REFERENCE_DIR
+from pipeline.settings import RAW_DIR, REFERENCE_DIR
 from pipeline.warehouse import build
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")

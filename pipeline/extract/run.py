@@ -1,0 +1,157 @@
+"""Per-document extraction: raw text -> observations + unmapped rows, cached and parallel.
+
+Changing one document re-extracts that document only; an unchanged corpus extracts nothing
+(``pipeline.extract.cache``). Documents not in the cache are extracted by a process pool (one
+worker per core, two on the reference machine) once there are enough of them to pay for it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pipeline.extract.cache import (
+    cache_key,
+    environment_hash,
+    prune_cache,
+    read_cached,
+    write_cached,
+)
+from pipeline.extract.result import DocResult, ExtractStats
+from pipeline.harmonise import observation_records
+from pipeline.reference import Catalog, load_catalog
+from pipeline.settings import CACHE_DIR, CHUNKS_PER_WORKER, PARALLEL_THRESHOLD
+from pipeline.sources import Source
+from pipeline.staging import Context, extract
+from pipeline.text import fold, normalise
+
+last_stats = ExtractStats()
+
+
+def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = None) -> DocResult:
+    """Observations and unmapped rows of one document."""
+    catalog = catalog or load_catalog(reference_dir)
+    doc = normalise(source.text)
+    title_year = catalog.grammar.year_in(fold(" ".join(str(source.meta["title"]).split())))
+    issued = str(source.meta.get("issued_on") or "")[:4]
+    issued_year = int(issued) if issued.isdigit() else None
+    ex = extract(doc, catalog, Context(title_year, source.default_year, issued_year))
+    obs, unm = observation_records(source, doc, ex, catalog)
+    return DocResult(obs, unm, ex.layouts)
+
+
+# What pool workers read. Forked workers inherit the parent's values (its compiled catalog and
+# the documents already read), so a job is just an index; spawned workers load the catalog in
+# the initializer and receive each document with its job.
+_worker_catalog: Catalog | None = None
+_worker_sources: list[Source] = []
+
+
+def _init_worker(reference_dir: Path) -> None:
+    global _worker_catalog
+    _worker_catalog = load_catalog(reference_dir)
+
+
+def _worker(args: tuple[int | Source, Path]) -> DocResult:
+    job, reference_dir = args
+    source = _worker_sources[job] if isinstance(job, int) else job
+    return extract_one(source, reference_dir, _worker_catalog)
+
+
+def _extract_in_pool(
+    sources: list[Source], reference_dir: Path, catalog: Catalog, workers: int
+) -> list[DocResult]:
+    global _worker_catalog, _worker_sources
+    context = _pool_context()
+    forked = context.get_start_method() == "fork"
+    chunk = max(1, len(sources) // (workers * CHUNKS_PER_WORKER))
+    if forked:
+        _worker_catalog, _worker_sources = catalog, sources
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=None if forked else _init_worker,
+            initargs=() if forked else (reference_dir,),
+        ) as pool:
+            jobs = [(i if forked else s, reference_dir) for i, s in enumerate(sources)]
+            return list(pool.map(_worker, jobs, chunksize=chunk))
+    finally:
+        _worker_catalog, _worker_sources = None, []
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork: workers start in milliseconds with the catalog already compiled; elsewhere the
+    # platform default (spawn) re-imports the package once per worker.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _children_max_rss_kb() -> int:
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its reaped children (the pool, once shut down)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def extract_all(
+    sources: list[Source],
+    reference_dir: Path,
+    catalog: Catalog,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> list[DocResult]:
+    """Results in the order of ``sources``; cached ones are read, the rest extracted."""
+    global last_stats
+    t0 = time.perf_counter()
+    cache_dir = cache_dir if cache_dir is not None else CACHE_DIR
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    env = environment_hash(reference_dir)
+    keys = [cache_key(s, reference_dir, env) for s in sources]
+    results: list[DocResult | None] = [None] * len(sources)
+    todo: list[int] = []
+    for i, key in enumerate(keys):
+        results[i] = read_cached(cache_dir / f"{key}.pkl")
+        if results[i] is None:
+            todo.append(i)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    workers = max(1, min(workers, len(todo)))
+    t1, cpu1 = time.perf_counter(), _cpu_seconds()
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        fresh = _extract_in_pool([sources[i] for i in todo], reference_dir, catalog, workers)
+        pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
+    else:
+        workers, pool_rss = 1, 0
+        fresh = [extract_one(sources[i], reference_dir, catalog) for i in todo]
+    t2, cpu2 = time.perf_counter(), _cpu_seconds()
+    for i, res in zip(todo, fresh, strict=True):
+        results[i] = res
+        write_cached(cache_dir / f"{keys[i]}.pkl", res)
+    pruned = prune_cache(cache_dir, set(keys))
+    last_stats = ExtractStats(
+        n_sources=len(sources),
+        n_extracted=len(todo),
+        n_cached=len(sources) - len(todo),
+        workers=workers,
+        seconds=time.perf_counter() - t0,
+        extract_seconds=t2 - t1,
+        pool_peak_rss_kb=pool_rss,
+        cpu_seconds=cpu2 - cpu1,
+        n_pruned=pruned,
+    )
+    return [r for r in results if r is not None]

@@ -1,0 +1,215 @@
+"""Figures become observations in each indicator's canonical unit.
+
+Rules (DEVELOPERS.md): the definition wins over a mislabelled unit and the value is never
+rescaled to "fix" it; conflicting figures are all kept and flagged; qualitative targets keep
+their words; corrections come only from quote-checked ``*.corrections.yaml`` files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from pipeline.harmonise.conflicts import flag_conflicts
+from pipeline.harmonise.corrections import apply_corrections
+from pipeline.reference import Catalog
+from pipeline.sources import Source
+from pipeline.staging import Extraction, Figure
+from pipeline.text import Document
+
+OBSERVATION_COLUMNS = [
+    "observation_id",
+    "source_id",
+    "geo_code",
+    "indicator_code",
+    "year",
+    "kind",
+    "is_estimate",
+    "comparator",
+    "value",
+    "unit_code",
+    "value_reported",
+    "unit_reported",
+    "label_reported",
+    "line_start",
+    "line_end",
+    "quote",
+    "condition",
+    "flags",
+    "flag_detail",
+    "value_upper",
+    "reader",
+    "correction_ids",
+]
+UNMAPPED_COLUMNS = ["source_id", "line_start", "line_end", "text", "reason", "reason_code"]
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"{v:g}"
+
+
+def _strip_span(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """A span without the white space around it, so quotes and line ranges are tight."""
+    while start < end and doc.text[start].isspace():
+        start += 1
+    while end > start and doc.text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _unit_check(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str], list[str]]:
+    """Value in the canonical unit, with flags and their explanations."""
+    ind = catalog.indicators[fig.indicator_code]
+    units = catalog.grammar.units
+    canonical = units[ind.unit]
+    flags: list[str] = []
+    detail: list[str] = []
+    value = fig.value
+    reported = units.get(fig.unit_code_reported) if fig.unit_code_reported else None
+    if (
+        value is None
+        or reported is None
+        or reported.code == canonical.code
+        or reported.kind == "noun"
+    ):
+        return value, flags, detail
+    if reported.convert and reported.convert.get("to") == canonical.code:
+        factor = float(reported.convert["factor"])
+        flags.append("unit_converted")
+        detail.append(
+            f"unit_converted: {fig.value:g} {reported.symbol} = {fig.value * factor:g} "
+            f"{canonical.symbol}"
+        )
+        return value * factor, flags, detail
+    flags.append("unit_corrected")
+    detail.append(
+        f"unit_corrected: printed {fig.unit_reported or reported.symbol!r} "
+        f"({reported.name_en}) but "
+        f"{ind.name_en} is defined in {canonical.name_en}; value kept as printed ({fig.value:g}), "
+        f"unit set to {canonical.code}"
+    )
+    return value, flags, detail
+
+
+def observation_frame(records: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS, nrows=len(records))
+
+
+def unmapped_frame(records: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records, columns=UNMAPPED_COLUMNS, nrows=len(records))
+
+
+def observation_records(
+    source: Source, doc: Document, extraction: Extraction, catalog: Catalog
+) -> tuple[list[tuple], list[tuple]]:
+    """Observation and unmapped rows for one document, as tuples in the tables' column order.
+
+    Plain tuples, not a DataFrame per document: a thousand small frames cost more to build, to
+    pickle between processes and to concatenate than the extraction itself.
+    """
+    rows: list[dict] = []
+    unmapped: list[dict] = []
+
+    def add_unmapped(start: int, end: int, code: str, reason: str) -> None:
+        ls, le = doc.lines_of(start, end)
+        unmapped.append(
+            {
+                "source_id": source.source_id,
+                "line_start": ls,
+                "line_end": le,
+                "text": doc.quote(start, end).strip(),
+                "reason": reason,
+                "reason_code": code,
+            }
+        )
+
+    for u in extraction.unmapped:
+        add_unmapped(u.start, u.end, u.reason_code, u.reason)
+
+    for fig in extraction.figures:
+        if fig.year is None:
+            add_unmapped(
+                fig.start,
+                fig.end,
+                "no_year",
+                f"indicator {fig.indicator_code} recognised but no year can be attributed",
+            )
+            continue
+        value, flags, detail = _unit_check(fig, catalog)
+        if fig.qualitative:
+            flags.append("qualitative")
+            detail.append(f"qualitative: target stated in words, no figure: {fig.value_reported!r}")
+        if fig.range_high is not None:
+            flags.append("range")
+            detail.append(
+                f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
+                "value holds the lower bound, value_upper the upper"
+            )
+        detail.extend(fig.notes)
+        start, end = _strip_span(doc, fig.start, fig.end)
+        ls, le = doc.lines_of(start, end)
+        quote = doc.quote(start, end)
+        comparator = None if fig.qualitative else (fig.comparator or "=")
+        if fig.range_high is not None:
+            comparator = ">="
+        key = "|".join(
+            map(
+                str,
+                (
+                    source.source_id,
+                    ls,
+                    le,
+                    fig.indicator_code,
+                    fig.year,
+                    fig.kind,
+                    fig.value_reported,
+                ),
+            )
+        )
+        rows.append(
+            {
+                "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
+                "source_id": source.source_id,
+                "geo_code": source.geo_code,
+                "indicator_code": fig.indicator_code,
+                "year": fig.year,
+                "kind": fig.kind,
+                "is_estimate": bool(fig.is_estimate),
+                "comparator": comparator,
+                "value": value,
+                "unit_code": catalog.indicators[fig.indicator_code].unit,
+                "value_reported": fig.value_reported,
+                "unit_reported": fig.unit_reported,
+                "label_reported": fig.label_reported,
+                "line_start": ls,
+                "line_end": le,
+                "quote": quote,
+                "condition": fig.condition,
+                "flags": flags,
+                "flag_detail": detail,
+                "value_upper": fig.range_high,
+                "reader": fig.reader,
+                "correction_ids": [],
+            }
+        )
+    flag_conflicts(rows)
+    for r in apply_corrections(source, rows):
+        unmapped.append(
+            {
+                "source_id": source.source_id,
+                "line_start": r["line_start"],
+                "line_end": r["line_end"],
+                "text": r["quote"].strip(),
+                "reason": r["flag_detail"][-1],
+                "reason_code": "dropped_by_correction",
+            }
+        )
+    for r in rows:
+        r["flag_detail"] = "; ".join(r["flag_detail"]) or None
+    return (
+        [tuple(r[c] for c in OBSERVATION_COLUMNS) for r in rows],
+        [tuple(u[c] for c in UNMAPPED_COLUMNS) for u in unmapped],
+    )

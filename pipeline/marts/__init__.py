@@ -1,0 +1,74 @@
+"""Marts layer: analysis views over the warehouse, one ``.sql`` file each (``gap.sql``).
+
+Each file runs as is in any DuckDB client; the build runs it in the staged warehouse and then
+stores the view's rows in a table (``<view>_rows``, in the documented order) that the view
+reads, so a researcher's ``SELECT * FROM gap`` costs a scan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+MARTS_DIR = Path(__file__).resolve().parent
+
+GAP_COLUMNS = [
+    "geo_code",
+    "indicator_code",
+    "unit_code",
+    "direction",
+    "baseline_year",
+    "baseline_value",
+    "baseline_is_estimate",
+    "baseline_source_id",
+    "target_year",
+    "comparator",
+    "target_value",
+    "target_source_id",
+    "gap",
+    "gap_to_close",
+    "status",
+    "years_left",
+    "required_annual_change",
+    "required_annual_rate",
+    "trend_start_year",
+    "trend_start_value",
+    "observed_annual_rate",
+    "projected_value",
+    "progress_ratio",
+    "progress_class",
+    "target_value_upper",
+    "target_value_reported",
+    "target_conflict",
+    "target_observation_id",
+    "baseline_observation_id",
+    "baseline_conflict",
+]
+STATUSES = ("met", "not_met", "no_baseline", "qualitative")
+PROGRESS_CLASSES = ("on_track", "acceleration_needed", "stagnation_or_regression")
+
+GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_observation_id"
+# Written on gap_rows by the build that stored its rows in GAP_ORDER (older warehouses lack it).
+GAP_ROWS_COMMENT = f"rows stored in the order {GAP_ORDER}"
+
+# view name -> the order its rows are stored in
+VIEWS = {"gap": GAP_ORDER}
+
+
+def view_sql(name: str) -> str:
+    """The SQL file of a view, as a researcher would paste it."""
+    return (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every mart in a staged warehouse, its rows stored once in their documented order.
+
+    A plain scan of a table returns rows in storage order while DuckDB's
+    ``preserve_insertion_order`` is on (its default), so readers need not sort.
+    """
+    for name, order in VIEWS.items():
+        con.execute(view_sql(name))
+        con.execute(f"CREATE OR REPLACE TABLE {name}_rows AS SELECT * FROM {name} ORDER BY {order}")
+        con.execute(f"COMMENT ON TABLE {name}_rows IS 'rows stored in the order {order}'")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_rows")

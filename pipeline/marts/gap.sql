@@ -1,0 +1,148 @@
+-- gap: each place's targets against its latest actual before the target year.
+--
+-- One row per target statement (the first, non-restated statement of a document for a place,
+-- indicator, year and kind). Documented column by column in docs/gap.md.
+--
+-- Runs as is in any DuckDB client connected to a built warehouse (read-write): it creates or
+-- replaces the view `gap`. The build runs this file, then stores the view's rows in `gap_rows`
+-- (sorted) and points `gap` at them, so reading the view costs a scan.
+
+CREATE OR REPLACE VIEW gap AS
+WITH
+-- thresholds: the UN SDG progress chart's ratios of projected to required progress, and the
+-- tolerance for figures printed with a few decimals (and converted between units)
+params AS (
+  SELECT 0.95 AS on_track,      -- progress_ratio from here on: on track
+         0.10 AS acceleration,  -- from here to on_track: acceleration needed; below: stagnation
+         1e-9 AS eps
+),
+-- one statement per (place, indicator, year, kind, document): the first stated, non-restated
+-- row; `stated_conflict` is true when the document gives different figures for it
+first_statement AS (
+  SELECT arg_min(observation_id, (coalesce(list_contains(flags, 'restated'), false),
+                                  line_start, observation_id)) AS observation_id,
+         bool_or(coalesce(list_contains(flags, 'conflict'), false)) AS stated_conflict
+  FROM observation
+  GROUP BY geo_code, indicator_code, year, kind, source_id
+),
+statement AS (
+  SELECT o.observation_id, o.geo_code, o.indicator_code, o.year, o.kind, o.source_id,
+         o.comparator, o.value, o.value_upper, o.value_reported, o.unit_code, o.is_estimate,
+         f.stated_conflict
+  FROM first_statement f JOIN observation o USING (observation_id)
+),
+target AS (SELECT * FROM statement WHERE kind = 'target'),
+actual AS (SELECT * FROM statement WHERE kind = 'actual' AND value IS NOT NULL),
+-- per place, indicator and year with an actual: the actual of the first document by
+-- source_id, used unless the target's own document reports that year
+actual_year AS (
+  SELECT geo_code, indicator_code, year, arg_min(observation_id, source_id) AS observation_id
+  FROM actual GROUP BY geo_code, indicator_code, year
+),
+-- the baseline is the latest actual before the target year; the observed trend runs from the
+-- first actual to the baseline
+span AS (
+  SELECT t.observation_id AS tid, max(y.year) AS baseline_year, min(y.year) AS start_year
+  FROM target t
+  JOIN actual_year y
+    ON y.geo_code = t.geo_code AND y.indicator_code = t.indicator_code AND y.year < t.year
+  GROUP BY t.observation_id
+),
+located AS (
+  SELECT t.observation_id AS tid,
+         coalesce(lo.observation_id, ly.observation_id) AS bid,
+         CASE WHEN sp.start_year < sp.baseline_year
+              THEN coalesce(fo.observation_id, fy.observation_id) END AS sid
+  FROM target t
+  JOIN span sp ON sp.tid = t.observation_id
+  JOIN actual_year ly
+    ON ly.geo_code = t.geo_code AND ly.indicator_code = t.indicator_code
+   AND ly.year = sp.baseline_year
+  JOIN actual_year fy
+    ON fy.geo_code = t.geo_code AND fy.indicator_code = t.indicator_code
+   AND fy.year = sp.start_year
+  LEFT JOIN actual lo
+    ON lo.geo_code = t.geo_code AND lo.indicator_code = t.indicator_code
+   AND lo.year = sp.baseline_year AND lo.source_id = t.source_id
+  LEFT JOIN actual fo
+    ON fo.geo_code = t.geo_code AND fo.indicator_code = t.indicator_code
+   AND fo.year = sp.start_year AND fo.source_id = t.source_id
+),
+paired AS (
+  SELECT t.geo_code, t.indicator_code, t.unit_code, i.direction,
+         b.year AS baseline_year, b.value AS baseline_value,
+         b.is_estimate AS baseline_is_estimate, b.source_id AS baseline_source_id,
+         t.year AS target_year, t.comparator, t.value AS target_value,
+         t.source_id AS target_source_id,
+         s.year AS trend_start_year, s.value AS trend_start_value,
+         t.value_upper AS target_value_upper, t.value_reported AS target_value_reported,
+         t.stated_conflict AS target_conflict, t.observation_id AS target_observation_id,
+         b.observation_id AS baseline_observation_id, b.stated_conflict AS baseline_conflict,
+         t.year - b.year AS years_left,
+         CASE
+           WHEN t.value IS NULL OR b.value IS NULL THEN NULL
+           WHEN t.comparator = '<' THEN b.value < t.value - p.eps
+           WHEN t.comparator = '<=' THEN b.value <= t.value + p.eps
+           WHEN t.comparator = '>' THEN b.value > t.value + p.eps
+           WHEN t.comparator = '>=' THEN b.value >= t.value - p.eps
+           WHEN i.direction = 'higher_is_better' THEN b.value >= t.value - p.eps
+           WHEN i.direction = 'lower_is_better' THEN b.value <= t.value + p.eps
+           ELSE abs(b.value - t.value) <= p.eps
+         END AS is_met
+  FROM target t
+  CROSS JOIN params p
+  JOIN indicator i USING (indicator_code)
+  LEFT JOIN located l ON l.tid = t.observation_id
+  LEFT JOIN actual b ON b.observation_id = l.bid
+  LEFT JOIN actual s ON s.observation_id = l.sid
+),
+measured AS (
+  SELECT *,
+         CASE
+           WHEN target_value IS NULL THEN 'qualitative'
+           WHEN baseline_value IS NULL THEN 'no_baseline'
+           WHEN is_met THEN 'met'
+           ELSE 'not_met'
+         END AS status,
+         round(target_value - baseline_value, 10) AS gap,
+         CASE WHEN is_met THEN 0.0
+              WHEN NOT is_met THEN round(abs(target_value - baseline_value), 10)
+         END AS gap_to_close,
+         CASE WHEN trend_start_value > 0 AND baseline_value >= 0
+                   AND baseline_year > trend_start_year
+              THEN pow(baseline_value / trend_start_value,
+                       1.0 / (baseline_year - trend_start_year)) - 1
+         END AS observed_annual_rate
+  FROM paired
+),
+projected AS (
+  SELECT *,
+         baseline_value * pow(1 + observed_annual_rate, years_left) AS projected_value
+  FROM measured
+)
+SELECT geo_code, indicator_code, unit_code, direction,
+       baseline_year, baseline_value, baseline_is_estimate, baseline_source_id,
+       target_year, comparator, target_value, target_source_id,
+       gap, gap_to_close, status, years_left,
+       round(gap_to_close / years_left, 10) AS required_annual_change,
+       CASE WHEN status = 'met' THEN 0.0
+            WHEN baseline_value > 0 AND target_value >= 0 AND years_left > 0
+            THEN pow(target_value / baseline_value, 1.0 / years_left) - 1
+       END AS required_annual_rate,
+       trend_start_year, trend_start_value,
+       observed_annual_rate, projected_value,
+       CASE WHEN abs(target_value - baseline_value) > p.eps
+            THEN (projected_value - baseline_value) / (target_value - baseline_value)
+       END AS progress_ratio,
+       CASE WHEN status <> 'not_met' OR projected_value IS NULL
+                 OR abs(target_value - baseline_value) <= p.eps THEN NULL
+            WHEN (projected_value - baseline_value) / (target_value - baseline_value)
+                 >= p.on_track THEN 'on_track'
+            WHEN (projected_value - baseline_value) / (target_value - baseline_value)
+                 >= p.acceleration THEN 'acceleration_needed'
+            ELSE 'stagnation_or_regression'
+       END AS progress_class,
+       target_value_upper, target_value_reported, target_conflict,
+       target_observation_id, baseline_observation_id, baseline_conflict
+FROM projected
+CROSS JOIN params p;

@@ -1,0 +1,160 @@
+"""What a suite cannot express on one table alone, computed from the staged tables as helper
+columns (named in each suite's ``meta.derived_columns``), and the suite parameters."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.quality.suites import SUITES
+
+
+def _as_list(v: Any) -> list:
+    return [] if v is None or isinstance(v, float) else list(v)
+
+
+def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per key (the first) to look attributes up by key; duplicates fail elsewhere."""
+    return df.dropna(subset=[key]).drop_duplicates(key).set_index(key)
+
+
+class _Raw:
+    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does)."""
+
+    def __init__(self, raw_dir: Path) -> None:
+        self.raw_dir = raw_dir
+        self._cache: dict[str, tuple[bytes | None, str | None]] = {}
+        self._line_starts: dict[str, list[int]] = {}
+
+    def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
+        if not isinstance(file_name, str):
+            return None, None
+        if file_name not in self._cache:
+            path = self.raw_dir / file_name
+            data = path.read_bytes() if path.is_file() else None
+            try:
+                text = data.decode("utf-8") if data is not None else None
+            except UnicodeDecodeError:
+                text = None
+            self._cache[file_name] = (data, text)
+        return self._cache[file_name]
+
+    def contains(self, file_name: Any, quote: Any) -> bool:
+        text = self.get(file_name)[1]
+        return isinstance(quote, str) and text is not None and quote in text
+
+    def contains_at(self, file_name: Any, quote: Any, start: Any, end: Any) -> bool:
+        text = self.get(file_name)[1]
+        if not isinstance(quote, str) or text is None or pd.isna(start) or pd.isna(end):
+            return False
+        starts = self._line_starts.get(file_name)
+        if starts is None:  # where each line begins: text.split("\n") without the copies
+            starts = [0]
+            for line in text.split("\n")[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            self._line_starts[file_name] = starts
+        a, b = int(start), int(end)
+        if a < 1:
+            return False
+        n = len(starts)
+        # the cited lines with their line breaks (a quote may end with the last one's)
+        lo = starts[a - 1] if a <= n else len(text)
+        hi = starts[b] if b < n else len(text)
+        cited = text[lo:hi] if a <= b else ("\n" if b < n else "")
+        return quote in cited
+
+
+def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
+    """DataFrames to validate (tables plus helper columns) and the suite parameters."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in (*SUITES, "geo_2025")}
+    finally:
+        con.close()
+    raw = _Raw(raw_dir)
+    geo, unit, ind, src = t["geo"], t["unit"], t["indicator"], t["source_document"]
+    obs, unm = t["observation"], t["unmapped"]
+
+    def keys(df: pd.DataFrame, col: str) -> list:
+        return sorted(df[col].dropna().unique().tolist())
+
+    params = {
+        "geo_codes": keys(geo, "geo_code"),
+        "geo_2025_codes": keys(t["geo_2025"], "code"),
+        "unit_codes": keys(unit, "unit_code"),
+        "indicator_codes": keys(ind, "indicator_code"),
+        "source_ids": keys(src, "source_id"),
+    }
+
+    # geo: the hierarchy country > province > district
+    level = _first_by(geo, "geo_code")["level"]
+    parent_level = geo["parent_code"].map(level)
+    expected_parent = geo["level"].map({"province": "country", "district": "province"})
+    geo["parent_level_consistent"] = [
+        (pd.isna(p) if pd.isna(e) else p == e)
+        for p, e in zip(parent_level, expected_parent, strict=True)
+    ]
+
+    unit["rate_has_per"] = (unit["kind"] != "rate") | unit["per"].notna()
+
+    src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in src["file_name"]]
+    src["sha256_matches_file"] = [
+        (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
+        for f, h in zip(src["file_name"], src["sha256"], strict=True)
+    ]
+    src["layouts"] = src["layouts"].map(lambda v: ",".join(_as_list(v)))
+
+    by_ind, by_src = _first_by(ind, "indicator_code"), _first_by(src, "source_id")
+    obs["min_plausible"] = obs["indicator_code"].map(by_ind["min_plausible"])
+    obs["max_plausible"] = obs["indicator_code"].map(by_ind["max_plausible"])
+    obs["indicator_unit_code"] = obs["indicator_code"].map(by_ind["unit_code"])
+    obs["indicator_direction"] = obs["indicator_code"].map(by_ind["direction"])
+    obs["source_n_lines"] = obs["source_id"].map(by_src["n_lines"])
+    obs["source_geo_code"] = obs["source_id"].map(by_src["geo_code"])
+    # plain lists for the per-row checks: iterating Arrow-backed columns is ten times slower
+    file_name = obs["source_id"].map(by_src["file_name"]).tolist()
+    flags = [_as_list(v) for v in obs["flags"].tolist()]
+    detail = obs["flag_detail"].fillna("").astype(str).tolist()
+    quote = obs["quote"].tolist()
+    qualitative = pd.Series(["qualitative" in f for f in flags], index=obs.index)
+    obs["comparator_present_unless_qualitative"] = obs["comparator"].notna() | qualitative
+    obs["value_present_unless_qualitative"] = obs["value"].notna() | qualitative
+    obs["quote_in_source"] = [raw.contains(f, q) for f, q in zip(file_name, quote, strict=True)]
+    obs["quote_at_cited_lines"] = [
+        raw.contains_at(f, q, a, b)
+        for f, q, a, b in zip(
+            file_name, quote, obs["line_start"].tolist(), obs["line_end"].tolist(), strict=True
+        )
+    ]
+    for flag in ("unit_corrected", "conflict"):
+        obs[f"{flag}_explained"] = [
+            flag not in f or f"{flag}:" in d for f, d in zip(flags, detail, strict=True)
+        ]
+    obs["flags_explained"] = [all(x in d for x in f) for f, d in zip(flags, detail, strict=True)]
+    against = {"higher_is_better": {"<", "<="}, "lower_is_better": {">", ">="}}
+    obs["comparator_agrees_with_direction"] = [
+        not (k == "target" and c in against.get(d, ()))
+        for k, c, d in zip(
+            obs["kind"].tolist(),
+            obs["comparator"].tolist(),
+            obs["indicator_direction"].tolist(),
+            strict=True,
+        )
+    ]
+    obs["geo_matches_source"] = obs["geo_code"] == obs["source_geo_code"]
+    obs["flags"] = [",".join(f) for f in flags]
+    obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
+
+    unm["source_n_lines"] = unm["source_id"].map(by_src["n_lines"])
+    unm["text_in_source"] = [
+        raw.contains(f, q)
+        for f, q in zip(
+            unm["source_id"].map(by_src["file_name"]).tolist(), unm["text"].tolist(), strict=True
+        )
+    ]
+    frames = {name: t[name].reset_index(drop=True) for name in SUITES}
+    return frames, params

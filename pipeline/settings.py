@@ -1,0 +1,61 @@
+"""Where things are and how the build behaves: every path, environment variable and tunable.
+
+Every other module imports its paths and settings from here, so a checkout can be moved, a
+warehouse pointed elsewhere (``CHITIEU_WAREHOUSE``) or a limit changed in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = ROOT / "pipeline"
+
+# ---------------------------------------------------------------------------- data folders
+RAW_DIR = ROOT / "data" / "raw"  # immutable documents, sidecars, corrections
+REFERENCE_DIR = ROOT / "data" / "reference"  # catalog, lexicon, units, geography
+CURATED_DIR = ROOT / "data" / "curated"  # build output: the warehouse and its exports
+WAREHOUSE_NAME = "warehouse.duckdb"
+CACHE_DIR = ROOT / ".cache" / "extract"  # per-document extraction results
+EXPECTATIONS_DIR = ROOT / "expectations"  # Great Expectations suites, one JSON per table
+
+# ------------------------------------------------------------------------- analysis folders
+NOTEBOOKS_DIR = ROOT / "notebooks"
+REPORTS_DIR = ROOT / "reports"
+FIGURES_DIR = REPORTS_DIR / "figures"
+DATA_DOCS_DIR = REPORTS_DIR / "data-docs"
+BENCH_REPORT_DIR = REPORTS_DIR / "bench"
+
+# -------------------------------------------------------------------- environment variables
+ENV_WAREHOUSE = "CHITIEU_WAREHOUSE"  # the warehouse file readers open (default: curated)
+ENV_EXPORT_FIGURES = "CHITIEU_EXPORT_FIGURES"  # "1": charts.save writes PNG and SVG
+ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FIGURES_DIR)
+
+# ---------------------------------------------------------------------------------- tunables
+PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
+CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
+CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
+
+
+def warehouse_path() -> Path:
+    """The warehouse readers open: ``$CHITIEU_WAREHOUSE`` or the curated one."""
+    return Path(os.environ.get(ENV_WAREHOUSE) or CURATED_DIR / WAREHOUSE_NAME)
+
+
+def export_figures() -> bool:
+    """Whether ``charts.save`` writes files (``make notebooks`` turns it on)."""
+    return os.environ.get(ENV_EXPORT_FIGURES) == "1"
+
+
+def figures_dir() -> Path:
+    """Where exported figures go."""
+    return Path(os.environ.get(ENV_FIGURES_DIR) or FIGURES_DIR)
+
+
+def relative(path: Path) -> str:
+    """``path`` relative to the working directory where it lies below it (for messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
