@@ -6,6 +6,9 @@ without importing another layer.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class InputError(ValueError):
     """Bad input: the message names the file and, where it can, the line or key."""
@@ -17,3 +20,9 @@ class ReferenceError(ValueError):
 
 class BuildError(RuntimeError):
     """The build stopped; the previous warehouse is untouched."""
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest of ``choices``, or '' when none is close."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

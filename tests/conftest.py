@@ -34,3 +34,14 @@ def raw_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "raw"
     shutil.copytree(RAW_DIR, dst)
     return dst
+
+
+@pytest.fixture()
+def good(tmp_path: Path, raw_copy: Path):
+    """A warehouse built from a copy of the seeds, plus its hash: the 'previous' warehouse."""
+    from tests.helpers import quiet_build, sha
+
+    out, cache = tmp_path / "curated", tmp_path / "cache"
+    quiet_build(raw_copy, out, cache, validate=False)
+    wh = out / "warehouse.duckdb"
+    return raw_copy, out, cache, wh, sha(wh)

@@ -96,7 +96,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
 
 
 def _arrow_read(t: pa.DataType) -> bool:
-    """Column types :func:`frame` converts as DuckDB does (tests/test_gap.py compares them)."""
+    """Column types :func:`frame` converts as DuckDB does (tests/marts/test_gap.py checks)."""
     if pa.types.is_list(t):
         return _arrow_read(t.value_type)
     return (

@@ -102,6 +102,73 @@ def unmapped_frame(records: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=UNMAPPED_COLUMNS, nrows=len(records))
 
 
+def _flags(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str], list[str]]:
+    """The value in the canonical unit, the figure's flags and their explanations."""
+    value, flags, detail = _unit_check(fig, catalog)
+    if fig.qualitative:
+        flags.append("qualitative")
+        detail.append(f"qualitative: target stated in words, no figure: {fig.value_reported!r}")
+    if fig.range_high is not None:
+        flags.append("range")
+        detail.append(
+            f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
+            "value holds the lower bound, value_upper the upper"
+        )
+    detail.extend(fig.notes)
+    return value, flags, detail
+
+
+def _observation(source: Source, doc: Document, fig: Figure, catalog: Catalog) -> dict:
+    """One observation row: the figure harmonised, with its lines and verbatim quote."""
+    value, flags, detail = _flags(fig, catalog)
+    start, end = _strip_span(doc, fig.start, fig.end)
+    ls, le = doc.lines_of(start, end)
+    comparator = None if fig.qualitative else (fig.comparator or "=")
+    if fig.range_high is not None:
+        comparator = ">="
+    key = "|".join(
+        map(
+            str,
+            (source.source_id, ls, le, fig.indicator_code, fig.year, fig.kind, fig.value_reported),
+        )
+    )
+    return {
+        "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
+        "source_id": source.source_id,
+        "geo_code": source.geo_code,
+        "indicator_code": fig.indicator_code,
+        "year": fig.year,
+        "kind": fig.kind,
+        "is_estimate": bool(fig.is_estimate),
+        "comparator": comparator,
+        "value": value,
+        "unit_code": catalog.indicators[fig.indicator_code].unit,
+        "value_reported": fig.value_reported,
+        "unit_reported": fig.unit_reported,
+        "label_reported": fig.label_reported,
+        "line_start": ls,
+        "line_end": le,
+        "quote": doc.quote(start, end),
+        "condition": fig.condition,
+        "flags": flags,
+        "flag_detail": detail,
+        "value_upper": fig.range_high,
+        "reader": fig.reader,
+        "correction_ids": [],
+    }
+
+
+def _unmapped(source: Source, lines: tuple[int, int], text: str, code: str, reason: str) -> dict:
+    return {
+        "source_id": source.source_id,
+        "line_start": lines[0],
+        "line_end": lines[1],
+        "text": text.strip(),
+        "reason": reason,
+        "reason_code": code,
+    }
+
+
 def observation_records(
     source: Source, doc: Document, extraction: Extraction, catalog: Catalog
 ) -> tuple[list[tuple], list[tuple]]:
@@ -111,101 +178,24 @@ def observation_records(
     pickle between processes and to concatenate than the extraction itself.
     """
     rows: list[dict] = []
-    unmapped: list[dict] = []
-
-    def add_unmapped(start: int, end: int, code: str, reason: str) -> None:
-        ls, le = doc.lines_of(start, end)
-        unmapped.append(
-            {
-                "source_id": source.source_id,
-                "line_start": ls,
-                "line_end": le,
-                "text": doc.quote(start, end).strip(),
-                "reason": reason,
-                "reason_code": code,
-            }
+    unmapped = [
+        _unmapped(
+            source, doc.lines_of(u.start, u.end), doc.quote(u.start, u.end), u.reason_code, u.reason
         )
-
-    for u in extraction.unmapped:
-        add_unmapped(u.start, u.end, u.reason_code, u.reason)
-
+        for u in extraction.unmapped
+    ]
     for fig in extraction.figures:
         if fig.year is None:
-            add_unmapped(
-                fig.start,
-                fig.end,
-                "no_year",
-                f"indicator {fig.indicator_code} recognised but no year can be attributed",
-            )
+            reason = f"indicator {fig.indicator_code} recognised but no year can be attributed"
+            lines, text = doc.lines_of(fig.start, fig.end), doc.quote(fig.start, fig.end)
+            unmapped.append(_unmapped(source, lines, text, "no_year", reason))
             continue
-        value, flags, detail = _unit_check(fig, catalog)
-        if fig.qualitative:
-            flags.append("qualitative")
-            detail.append(f"qualitative: target stated in words, no figure: {fig.value_reported!r}")
-        if fig.range_high is not None:
-            flags.append("range")
-            detail.append(
-                f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
-                "value holds the lower bound, value_upper the upper"
-            )
-        detail.extend(fig.notes)
-        start, end = _strip_span(doc, fig.start, fig.end)
-        ls, le = doc.lines_of(start, end)
-        quote = doc.quote(start, end)
-        comparator = None if fig.qualitative else (fig.comparator or "=")
-        if fig.range_high is not None:
-            comparator = ">="
-        key = "|".join(
-            map(
-                str,
-                (
-                    source.source_id,
-                    ls,
-                    le,
-                    fig.indicator_code,
-                    fig.year,
-                    fig.kind,
-                    fig.value_reported,
-                ),
-            )
-        )
-        rows.append(
-            {
-                "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
-                "source_id": source.source_id,
-                "geo_code": source.geo_code,
-                "indicator_code": fig.indicator_code,
-                "year": fig.year,
-                "kind": fig.kind,
-                "is_estimate": bool(fig.is_estimate),
-                "comparator": comparator,
-                "value": value,
-                "unit_code": catalog.indicators[fig.indicator_code].unit,
-                "value_reported": fig.value_reported,
-                "unit_reported": fig.unit_reported,
-                "label_reported": fig.label_reported,
-                "line_start": ls,
-                "line_end": le,
-                "quote": quote,
-                "condition": fig.condition,
-                "flags": flags,
-                "flag_detail": detail,
-                "value_upper": fig.range_high,
-                "reader": fig.reader,
-                "correction_ids": [],
-            }
-        )
+        rows.append(_observation(source, doc, fig, catalog))
     flag_conflicts(rows)
     for r in apply_corrections(source, rows):
+        lines = (r["line_start"], r["line_end"])
         unmapped.append(
-            {
-                "source_id": source.source_id,
-                "line_start": r["line_start"],
-                "line_end": r["line_end"],
-                "text": r["quote"].strip(),
-                "reason": r["flag_detail"][-1],
-                "reason_code": "dropped_by_correction",
-            }
+            _unmapped(source, lines, r["quote"], "dropped_by_correction", r["flag_detail"][-1])
         )
     for r in rows:
         r["flag_detail"] = "; ".join(r["flag_detail"]) or None

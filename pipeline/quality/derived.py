@@ -68,29 +68,8 @@ class _Raw:
         return quote in cited
 
 
-def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
-    """DataFrames to validate (tables plus helper columns) and the suite parameters."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in (*SUITES, "geo_2025")}
-    finally:
-        con.close()
-    raw = _Raw(raw_dir)
-    geo, unit, ind, src = t["geo"], t["unit"], t["indicator"], t["source_document"]
-    obs, unm = t["observation"], t["unmapped"]
-
-    def keys(df: pd.DataFrame, col: str) -> list:
-        return sorted(df[col].dropna().unique().tolist())
-
-    params = {
-        "geo_codes": keys(geo, "geo_code"),
-        "geo_2025_codes": keys(t["geo_2025"], "code"),
-        "unit_codes": keys(unit, "unit_code"),
-        "indicator_codes": keys(ind, "indicator_code"),
-        "source_ids": keys(src, "source_id"),
-    }
-
-    # geo: the hierarchy country > province > district
+def _derive_geo(geo: pd.DataFrame) -> None:
+    """geo: the hierarchy country > province > district."""
     level = _first_by(geo, "geo_code")["level"]
     parent_level = geo["parent_code"].map(level)
     expected_parent = geo["level"].map({"province": "country", "district": "province"})
@@ -99,8 +78,8 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
         for p, e in zip(parent_level, expected_parent, strict=True)
     ]
 
-    unit["rate_has_per"] = (unit["kind"] != "rate") | unit["per"].notna()
 
+def _derive_sources(src: pd.DataFrame, raw: _Raw) -> None:
     src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in src["file_name"]]
     src["sha256_matches_file"] = [
         (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
@@ -108,7 +87,10 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
     ]
     src["layouts"] = src["layouts"].map(lambda v: ",".join(_as_list(v)))
 
-    by_ind, by_src = _first_by(ind, "indicator_code"), _first_by(src, "source_id")
+
+def _derive_observations(
+    obs: pd.DataFrame, by_ind: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw
+) -> None:
     obs["min_plausible"] = obs["indicator_code"].map(by_ind["min_plausible"])
     obs["max_plausible"] = obs["indicator_code"].map(by_ind["max_plausible"])
     obs["indicator_unit_code"] = obs["indicator_code"].map(by_ind["unit_code"])
@@ -149,6 +131,8 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
     obs["flags"] = [",".join(f) for f in flags]
     obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
 
+
+def _derive_unmapped(unm: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw) -> None:
     unm["source_n_lines"] = unm["source_id"].map(by_src["n_lines"])
     unm["text_in_source"] = [
         raw.contains(f, q)
@@ -156,5 +140,33 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
             unm["source_id"].map(by_src["file_name"]).tolist(), unm["text"].tolist(), strict=True
         )
     ]
+
+
+def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
+    """DataFrames to validate (tables plus helper columns) and the suite parameters."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in (*SUITES, "geo_2025")}
+    finally:
+        con.close()
+    raw = _Raw(raw_dir)
+
+    def keys(df: pd.DataFrame, col: str) -> list:
+        return sorted(df[col].dropna().unique().tolist())
+
+    params = {
+        "geo_codes": keys(t["geo"], "geo_code"),
+        "geo_2025_codes": keys(t["geo_2025"], "code"),
+        "unit_codes": keys(t["unit"], "unit_code"),
+        "indicator_codes": keys(t["indicator"], "indicator_code"),
+        "source_ids": keys(t["source_document"], "source_id"),
+    }
+    _derive_geo(t["geo"])
+    t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
+    _derive_sources(t["source_document"], raw)
+    by_ind = _first_by(t["indicator"], "indicator_code")
+    by_src = _first_by(t["source_document"], "source_id")
+    _derive_observations(t["observation"], by_ind, by_src, raw)
+    _derive_unmapped(t["unmapped"], by_src, raw)
     frames = {name: t[name].reset_index(drop=True) for name in SUITES}
     return frames, params

@@ -8,7 +8,6 @@ files here. Anything malformed stops the build with one message naming the file 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import InputError, ReferenceError
+from pipeline.errors import InputError, ReferenceError, did_you_mean
 from pipeline.reference import GeoResolver
 from pipeline.settings import relative as _rel
 
@@ -88,9 +87,7 @@ def _check_sidecar(path: Path, meta: object, resolver: GeoResolver) -> tuple[dic
         raise InputError(f"{_rel(path)}: a sidecar must be a mapping of keys (geo, title, ...)")
     for key in meta:
         if key not in SIDECAR_KEYS:
-            close = difflib.get_close_matches(str(key), list(SIDECAR_KEYS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"{_rel(path)}: unknown key {key!r}{hint}")
+            raise InputError(f"{_rel(path)}: unknown key {key!r}{did_you_mean(key, SIDECAR_KEYS)}")
     for key, required in SIDECAR_KEYS.items():
         if required and (key not in meta or meta[key] in (None, "")):
             raise InputError(f"{_rel(path)}: required key {key!r} is missing")

@@ -8,7 +8,6 @@ of the normalised text, so every span maps back to the raw document.
 from __future__ import annotations
 
 import re
-import re._parser as _sre  # the stdlib regex parser: Grammar reads its mask patterns' shape
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,11 +16,21 @@ import numpy as np
 import yaml
 
 from pipeline.text.lexicon import load_lexicon
+from pipeline.text.masks import (
+    COUNTED,
+    DIGIT_CHAR,
+    SEP,
+    MaskChars,
+    MaskRow,
+    MaskRows,
+    Phrase,
+    PhraseSet,
+    mask_pattern_shape,
+)
 from pipeline.text.normalise import (
     code_points,
     fold_phrase,
     phrase_needle,
-    phrase_pieces,
     phrase_regex,
 )
 
@@ -52,272 +61,6 @@ def parse_number(text: str) -> float | None:
     if _PLAIN.fullmatch(s):
         return float(s)
     return None
-
-
-# ------------------------------------------------------------------------ mask pattern analysis
-# Grammar.masked needs two facts about each label-number pattern, read from its parse tree:
-# which characters a match can start with, and how many characters other than whitespace and
-# commas a match can hold before its first digit (None: unbounded, or a match without a digit).
-# Both are over-approximations, so skipping positions that fail them never loses a match.
-
-_NEG = float("-inf")
-_SEP = re.compile(r"[\s,]")  # what the distance to a digit does not count
-_CATEGORY_SRC = {
-    _sre.CATEGORY_DIGIT: r"\d",
-    _sre.CATEGORY_NOT_DIGIT: r"\D",
-    _sre.CATEGORY_SPACE: r"\s",
-    _sre.CATEGORY_NOT_SPACE: r"\S",
-    _sre.CATEGORY_WORD: r"\w",
-    _sre.CATEGORY_NOT_WORD: r"\W",
-}
-
-
-class _Unsupported(Exception):
-    """A construct the analysis does not model: Grammar.masked falls back to the plain scan."""
-
-
-def _char_kinds(op, av) -> tuple[bool, bool, bool]:
-    """(may be a digit, may be a separator, may be another character) for one consumed char."""
-    if op is _sre.LITERAL:
-        ch = chr(av)
-        dig, sep = bool(_DIGIT.match(ch)), bool(_SEP.match(ch))
-        return dig, sep, not dig and not sep
-    if op is not _sre.IN:
-        return True, True, True  # ANY, NOT_LITERAL
-    chars: list[int] = []
-    dig = sep = other = False
-    for iop, iav in av:
-        if iop is _sre.LITERAL:
-            chars.append(iav)
-        elif iop is _sre.RANGE and iav[1] - iav[0] < 4096:
-            chars.extend(range(iav[0], iav[1] + 1))
-        elif iop is _sre.CATEGORY and iav is _sre.CATEGORY_DIGIT:
-            dig = True
-        elif iop is _sre.CATEGORY and iav is _sre.CATEGORY_SPACE:
-            sep = True
-        elif iop is _sre.CATEGORY and iav in (_sre.CATEGORY_NOT_DIGIT, _sre.CATEGORY_NOT_WORD):
-            sep = other = True
-        else:  # NEGATE, wide ranges, other categories: anything
-            return True, True, True
-    for cp in chars:
-        d, s, o = _char_kinds(_sre.LITERAL, cp)
-        dig, sep, other = dig or d, sep or s, other or o
-    return dig, sep, other
-
-
-def _digit_distance(seq) -> tuple[float, float]:
-    """(D, F) for a parsed sequence: D the most non-separator characters a path holding a digit
-    consumes before its first digit, F the most a path without a digit consumes (-inf: no path)."""
-    best, acc = _NEG, 0.0
-    for op, av in seq:
-        d, f = _node_distance(op, av)
-        if d != _NEG:
-            best = max(best, acc + d)
-        acc = acc + f if f != _NEG else _NEG
-        if acc == _NEG:
-            break
-    return best, acc
-
-
-def _node_distance(op, av) -> tuple[float, float]:
-    if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN):
-        dig, sep, other = _char_kinds(op, av)
-        return (0.0 if dig else _NEG), (1.0 if other else 0.0 if sep else _NEG)
-    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
-        return _NEG, 0.0
-    if op is _sre.SUBPATTERN:
-        if av[1] or av[2]:
-            raise _Unsupported("inline flags")
-        return _digit_distance(av[3])
-    if op is _sre.ATOMIC_GROUP:
-        return _digit_distance(av)
-    if op is _sre.BRANCH:
-        pairs = [_digit_distance(b) for b in av[1]]
-        return max(d for d, _f in pairs), max(f for _d, f in pairs)
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-        lo, hi, sub = av
-        hi = float("inf") if hi == _sre.MAXREPEAT else hi
-        ds, fs = _digit_distance(sub)
-        if fs == _NEG:
-            f = 0.0 if lo == 0 else _NEG
-        elif fs == 0:
-            f = 0.0
-        else:
-            f = hi * fs
-        if ds == _NEG or hi == 0:
-            d = _NEG
-        elif fs in (_NEG, 0.0):
-            d = ds
-        else:
-            d = (hi - 1) * fs + ds
-        return d, f
-    raise _Unsupported(str(op))
-
-
-def _first_chars(seq) -> tuple[list[str], bool]:
-    """Regex sources of the characters a match of ``seq`` can start with, and whether it can
-    match the empty string."""
-    out: list[str] = []
-    for op, av in seq:
-        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
-            continue
-        srcs, nullable = _node_first(op, av)
-        out += srcs
-        if not nullable:
-            return out, False
-    return out, True
-
-
-def _node_first(op, av) -> tuple[list[str], bool]:
-    if op is _sre.LITERAL:
-        return [re.escape(chr(av))], False
-    if op is _sre.IN:
-        items = []
-        for iop, iav in av:
-            if iop is _sre.NEGATE:
-                items.insert(0, "^")
-            elif iop is _sre.LITERAL:
-                items.append(re.escape(chr(iav)))
-            elif iop is _sre.RANGE:
-                items.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
-            elif iop is _sre.CATEGORY and iav in _CATEGORY_SRC:
-                items.append(_CATEGORY_SRC[iav])
-            else:
-                return [r"(?s:.)"], False
-        return ["[" + "".join(items) + "]"], False
-    if op in (_sre.NOT_LITERAL, _sre.ANY):
-        return [r"(?s:.)"], False
-    if op is _sre.SUBPATTERN:
-        return _first_chars(av[3])
-    if op is _sre.ATOMIC_GROUP:
-        return _first_chars(av)
-    if op is _sre.BRANCH:
-        out, nullable = [], False
-        for b in av[1]:
-            srcs, n = _first_chars(b)
-            out += srcs
-            nullable = nullable or n
-        return out, nullable
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-        srcs, nullable = _first_chars(av[2])
-        return srcs, nullable or av[0] == 0
-    raise _Unsupported(str(op))
-
-
-def mask_pattern_shape(source: str) -> tuple[re.Pattern[str], int] | None:
-    """(characters a match can start with, most non-separator characters before its first
-    digit) for one mask pattern; None if a match may hold no digit or the distance is unbounded."""
-    try:
-        parsed = _sre.parse(source)
-        if parsed.state.flags & (re.IGNORECASE | re.ASCII | re.LOCALE):
-            return None
-        d, f = _digit_distance(parsed.data)
-        firsts, _nullable = _first_chars(parsed.data)
-    except _Unsupported:
-        return None
-    if f != _NEG or d == _NEG or d == float("inf"):
-        return None
-    return re.compile("|".join(firsts) or r"(?!)"), int(d)
-
-
-class _Phrase:
-    """A folded phrase's regex (:func:`phrase_regex`), tried only where the text can match it:
-    at each occurrence of the piece every match starts with, if the text holds its longest."""
-
-    __slots__ = ("head", "needle", "rx")
-
-    def __init__(self, phrase: str):
-        self.head = phrase_pieces(phrase)[0]
-        self.needle = phrase_needle(phrase)
-        self.rx = re.compile(phrase_regex(phrase))
-
-    def found(self, text: str) -> bool:
-        """Same as ``bool(self.rx.search(text))``."""
-        if self.needle not in text:
-            return False
-        head, rx = self.head, self.rx
-        if not head:
-            return rx.search(text) is not None
-        i = text.find(head)
-        while i >= 0:
-            if rx.match(text, i) is not None:
-                return True
-            i = text.find(head, i + 1)
-        return False
-
-
-class _PhraseSet:
-    """Whether a text holds any of some phrases. Phrases sharing a needle (their longest piece,
-    e.g. 'dan' for every '/... dân' rate) are skipped together when the text lacks it."""
-
-    __slots__ = ("by_needle",)
-
-    def __init__(self, phrases: list[_Phrase]):
-        self.by_needle: dict[str, list[_Phrase]] = {}
-        for phrase in phrases:
-            self.by_needle.setdefault(phrase.needle, []).append(phrase)
-
-    def found(self, text: str) -> bool:
-        """Same as ``any(p.found(text) for p in phrases)``."""
-        for needle, phrases in self.by_needle.items():
-            if needle in text and any(p.found(text) for p in phrases):
-                return True
-        return False
-
-
-_MaskRow = tuple[int, list[re.Pattern[str] | None] | None]
-
-
-class _MaskRows(dict):
-    """Character -> Grammar._mask_row(character), computed on first use."""
-
-    def __init__(self, grammar: Grammar):
-        super().__init__()
-        self.grammar = grammar
-
-    def __missing__(self, c: str) -> _MaskRow:
-        row = self[c] = self.grammar._mask_row(c)
-        return row
-
-
-_SEPARATOR, _DIGIT_CHAR, _COUNTED, _UNKNOWN = 0, 1, 2, 255  # _MaskChars.kind
-
-
-class _MaskChars:
-    """Per code point, what Grammar.masked needs to know of a character, as arrays so that a
-    whole document is classified at once: its kind (a separator, a digit, or a character
-    counted in the distance to a digit) and the farthest distance before a digit at which a
-    mask match may start on it (-1: nowhere). Learnt from each new character's mask row."""
-
-    _LIMIT = 0x110000  # one past the last code point
-
-    def __init__(self, rows: _MaskRows):
-        self.rows = rows
-        self.kind = np.full(0, _UNKNOWN, dtype=np.uint8)
-        self.reach = np.zeros(0, dtype=np.int32)
-
-    def kinds(self, codes: np.ndarray) -> np.ndarray:
-        """The kind of each code point, learning those not seen before."""
-        if len(codes) == 0:
-            return np.zeros(0, dtype=np.uint8)
-        top = int(codes.max()) + 1
-        if top > len(self.kind):
-            size = min(self._LIMIT, max(top, 2 * len(self.kind), 256))
-            grown = size - len(self.kind)
-            self.kind = np.concatenate([self.kind, np.full(grown, _UNKNOWN, dtype=np.uint8)])
-            self.reach = np.concatenate([self.reach, np.zeros(grown, dtype=np.int32)])
-        kinds = self.kind.take(codes)
-        if kinds.max() == _UNKNOWN:
-            for cp in np.unique(codes[kinds == _UNKNOWN]).tolist():
-                self._learn(cp)
-            kinds = self.kind.take(codes)
-        return kinds
-
-    def _learn(self, cp: int) -> None:
-        c = chr(cp)
-        step, subs = self.rows[c]
-        self.kind[cp] = _DIGIT_CHAR if _DIGIT.match(c) else _COUNTED if step else _SEPARATOR
-        self.reach[cp] = -1 if subs is None else max(i for i, s in enumerate(subs) if s)
 
 
 @dataclass
@@ -388,7 +131,7 @@ class Grammar:
         ]
         # denominator_unit's candidates: rate aliases other than bare symbols, longest first
         self._denominator_aliases = [
-            (_Phrase(fa), code, len(fa))
+            (Phrase(fa), code, len(fa))
             for fa, code, kind in aliases
             if kind == "rate" and re.fullmatch(r"[%‰‱⁰/0]+", fa) is None
         ]
@@ -403,7 +146,7 @@ class Grammar:
         ]
         # the plain regex forms of the phrase sets below (tests hold the fast paths equal to them)
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
-        self._denominator_phrases = _PhraseSet([_Phrase(fa) for fa in rate_aliases])
+        self._denominator_phrases = PhraseSet([Phrase(fa) for fa in rate_aliases])
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
         mask_sources = list(lex["label_number_patterns"]) + [
             phrase_regex(fa) for fa in digit_aliases
@@ -414,8 +157,8 @@ class Grammar:
         # None: some pattern's shape is unknown, and masked() scans the whole text
         self._mask_shapes = None if None in shapes else shapes
         self._mask_reach = max((d for _f, d in self._mask_shapes or ()), default=0)
-        self._mask_rows = _MaskRows(self)
-        self._mask_chars = _MaskChars(self._mask_rows)
+        self._mask_rows = MaskRows(self._mask_row)
+        self._mask_chars = MaskChars(self._mask_rows)
         self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}
         # the upper end of a range, after its separator: '0,05 - 0,1', 'từ 5 đến 10'
         separators = "|".join(re.escape(fold_phrase(w)) for w in lex["range_separators"])
@@ -430,7 +173,7 @@ class Grammar:
         self._years: dict[str, int | None] = {}  # year_in's answers, bounded
         cues = [fold_phrase(p) for p in lex["actual_cues"]]
         self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]
-        self._actual_cues = _PhraseSet([_Phrase(p) for p in cues])
+        self._actual_cues = PhraseSet([Phrase(p) for p in cues])
 
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
@@ -439,8 +182,8 @@ class Grammar:
         # first, no overlaps), without trying all its patterns at every position. Every match
         # holds a digit, and each pattern can only start with certain characters and hold a
         # bounded number of characters other than whitespace and commas before its first digit
-        # (mask_pattern_shape reads both from the pattern; tests/test_grammar_mask.py checks the
-        # lexicon has such a shape). So only the positions within that distance before a digit
+        # (mask_pattern_shape reads both from the pattern; tests/text/test_grammar_mask.py checks
+        # the lexicon has such a shape). So only the positions within that distance before a digit
         # can start a match (_mask_starts finds them), and at each only the patterns that may
         # start with its character and reach that far are tried, in lexicon order.
         mask = bytearray(len(folded))
@@ -469,7 +212,7 @@ class Grammar:
         codes = code_points(folded)
         chars = self._mask_chars
         kinds = chars.kinds(codes)
-        digits = np.flatnonzero(kinds == _DIGIT_CHAR)
+        digits = np.flatnonzero(kinds == DIGIT_CHAR)
         if len(digits) == 0:
             return [], []
         # runs of digits [run_start, run_end)
@@ -478,7 +221,7 @@ class Grammar:
         run_end = np.append(digits.take(firsts[1:] - 1), digits[-1]) + 1
         # each run's window: after the (reach + 1)-th counted character before the run, and
         # not before the previous run ends
-        counted = np.flatnonzero(kinds == _COUNTED)
+        counted = np.flatnonzero(kinds == COUNTED)
         beyond = np.searchsorted(counted, run_start) - (self._mask_reach + 1)
         window = np.zeros_like(run_start)
         far = beyond >= 0
@@ -488,13 +231,13 @@ class Grammar:
         # every position of every window and run, ascending
         seg_first = np.cumsum(seg_len) - seg_len  # where each segment begins in ``pos``
         pos = np.arange(int(seg_len.sum())) + np.repeat(seg_start - seg_first, seg_len)
-        counts = (kinds.take(pos) == _COUNTED).astype(np.int32)
+        counts = (kinds.take(pos) == COUNTED).astype(np.int32)
         total = np.cumsum(counts)
         dist = total.take(np.repeat(seg_first + seg_len - 1, seg_len)) - total + counts
         ok = np.flatnonzero(dist <= chars.reach.take(codes.take(pos)))
         return pos.take(ok).tolist(), dist.take(ok).tolist()
 
-    def _mask_row(self, c: str) -> _MaskRow:
+    def _mask_row(self, c: str) -> MaskRow:
         """For one character: whether it counts towards the distance to a digit, and by that
         distance, the mask patterns (joined in lexicon order) a match starting on it may be."""
         shapes = self._mask_shapes
@@ -507,7 +250,7 @@ class Grammar:
                 src = "|".join(f"(?:{self._mask_sources[i]})" for i in key)
                 self._mask_subs[key] = re.compile(src)
             subs.append(self._mask_subs[key])
-        return (0 if _SEP.match(c) else 1, subs if alts else None)
+        return (0 if SEP.match(c) else 1, subs if alts else None)
 
     def comparator_before(self, folded: str, pos: int, floor: int = 0) -> tuple[str | None, int]:
         """Comparator printed just before ``pos`` (nearest wins) and where it starts."""

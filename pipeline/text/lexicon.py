@@ -7,13 +7,12 @@ shapes and their regular expressions are checked when the file is loaded.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
 import yaml
 
-from pipeline.errors import ReferenceError
+from pipeline.errors import ReferenceError, did_you_mean
 
 PHRASES = "phrases"  # a list of words or phrases, matched folded and on word boundaries
 PATTERNS = "patterns"  # a list of regular expressions over folded text
@@ -62,9 +61,7 @@ def check(lexicon: object, path: Path) -> dict:
         raise ReferenceError(f"{path}: expected a mapping of keys")
     for key in lexicon:
         if key not in SCHEMA:
-            close = difflib.get_close_matches(str(key), list(SCHEMA), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _fail(path, str(key), f"unknown key{hint}")
+            raise _fail(path, str(key), f"unknown key{did_you_mean(key, SCHEMA)}")
     for key, shape in SCHEMA.items():
         if key not in lexicon:
             raise _fail(path, key, "missing")

@@ -264,18 +264,13 @@ def publish(staged: Staged) -> Path:
     return final
 
 
-def build(
-    raw_dir: Path = RAW_DIR,
-    reference_dir: Path = REFERENCE_DIR,
-    out_dir: Path = CURATED_DIR,
-    *,
-    validate: bool = True,
-    log: Log = print,
-    cache_dir: Path | None = None,
-    workers: int | None = None,
-) -> BuildReport:
-    """Build the warehouse from ``raw_dir`` into ``out_dir``: stage, gate, record, publish."""
-    staged = stage(raw_dir, reference_dir, out_dir, log=log, cache_dir=cache_dir, workers=workers)
+def build(*folders: Path, validate: bool = True, **options: object) -> BuildReport:
+    """Build the warehouse: stage, gate, record, publish.
+
+    ``folders`` and ``options`` are those of :func:`stage` (raw, reference and output folders;
+    ``log``, ``cache_dir``, ``workers``); ``validate=False`` skips the gate (debugging only).
+    """
+    staged = stage(*folders, **options)
     try:
         if validate:
             gate(staged)

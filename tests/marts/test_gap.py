@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -437,3 +439,21 @@ def test_gap_frame_sorts_when_the_rows_may_not_be_in_order(seed_build, tmp_path)
     con.execute("CREATE OR REPLACE TABLE gap_rows AS FROM gap_rows ORDER BY random()")
     assert frames.gap_query(con).endswith(f"ORDER BY {marts.GAP_ORDER}")
     pd.testing.assert_frame_equal(frames.gap_frame(con), ordered)
+
+
+def test_the_sql_file_pasted_into_a_session_creates_the_view(seed_build: Path, tmp_path: Path):
+    """gap.sql runs as is on a built warehouse (no Python interpolation) and gives the rows the
+    build stored."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copy2(seed_build, wh)
+    sql = (ROOT / "pipeline" / "marts" / "gap.sql").read_text(encoding="utf-8")
+    assert "{" not in sql.replace("{name}", "")  # nothing left for Python to fill in
+    con = duckdb.connect(str(wh))
+    try:
+        con.execute("DROP VIEW gap")
+        con.execute(sql)
+        fresh = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").fetchall()
+        stored = con.sql("SELECT * FROM gap_rows").fetchall()
+    finally:
+        con.close()
+    assert fresh == stored and len(fresh) > 100

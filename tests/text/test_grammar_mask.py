@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from pipeline.reference import load_catalog
 from pipeline.settings import RAW_DIR, REFERENCE_DIR
 from pipeline.text import normalise
-from pipeline.text.grammar import Grammar, _Phrase, mask_pattern_shape
+from pipeline.text.grammar import Grammar
+from pipeline.text.masks import Phrase, mask_pattern_shape
 
 GRAMMAR = load_catalog(REFERENCE_DIR).grammar
 SEPARATOR = re.compile(r"[\s,]")
@@ -173,7 +174,7 @@ def test_phrase_tests_equal_their_regex(folded: str):
     assert GRAMMAR.is_actual_sentence(folded) == any(
         rx.search(folded) for rx in GRAMMAR.actual_cues
     )
-    assert _Phrase("tren 1.000 dan").found(folded) == bool(
+    assert Phrase("tren 1.000 dan").found(folded) == bool(
         re.search(r"(?<![0-9a-z])tren[\s,]+1\.000[\s,]+dan(?![0-9a-z])", folded)
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -12,30 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.errors import BuildError, InputError
-from pipeline.settings import REFERENCE_DIR, ROOT
-from pipeline.warehouse import build
+from pipeline.errors import BuildError
+from pipeline.settings import ROOT
 from pipeline.warehouse import steps as build_steps
-
-KT = "kon-tum-2024-health-strategy-plan"
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def quiet_build(raw: Path, out: Path, cache: Path, **kw):
-    return build(raw, REFERENCE_DIR, out, log=lambda _m: None, cache_dir=cache, **kw)
-
-
-@pytest.fixture()
-def good(tmp_path: Path, raw_copy: Path):
-    """A warehouse built from a copy of the seeds, plus its hash: the 'previous' warehouse."""
-    out, cache = tmp_path / "curated", tmp_path / "cache"
-    quiet_build(raw_copy, out, cache, validate=False)
-    wh = out / "warehouse.duckdb"
-    return raw_copy, out, cache, wh, sha(wh)
-
+from tests.helpers import KT, quiet_build, sha
 
 # ----------------------------------------------------------------------------- geography
 
@@ -145,92 +124,6 @@ def test_rebuild_while_a_reader_holds_the_old_file(good):
     reader.close()
     fresh = duckdb.connect(str(wh), read_only=True)
     assert fresh.execute("SELECT count(*) FROM observation").fetchone()[0] < n_before
-
-
-# -------------------------------------------------------------------------------- bad input
-
-
-def _expect_input_error(raw: Path, out: Path, cache: Path, wh: Path, before: str, pattern: str):
-    with pytest.raises(InputError, match=pattern):
-        quiet_build(raw, out, cache, validate=False)
-    assert sha(wh) == before
-
-
-def test_document_without_sidecar(good):
-    raw, out, cache, wh, before = good
-    (raw / "lao-cai-2025-plan.txt").write_text("Kế hoạch\n", encoding="utf-8")
-    _expect_input_error(raw, out, cache, wh, before, r"lao-cai-2025-plan\.txt: no sidecar")
-
-
-def test_sidecar_without_document(good):
-    raw, out, cache, wh, before = good
-    (raw / "lao-cai-2025-plan.yaml").write_text("geo: Lào Cai\ntitle: x\n", encoding="utf-8")
-    _expect_input_error(
-        raw, out, cache, wh, before, r"lao-cai-2025-plan\.yaml: sidecar without a document"
-    )
-
-
-def test_invalid_yaml_names_the_line(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.yaml").write_text("geo: Kon Tum\ntitle: [unclosed\nissuer: x\n", encoding="utf-8")
-    _expect_input_error(raw, out, cache, wh, before, rf"{KT}\.yaml, line \d+: invalid YAML")
-
-
-def test_missing_and_unknown_keys(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.yaml").write_text("geo: Kon Tum\n", encoding="utf-8")
-    _expect_input_error(raw, out, cache, wh, before, r"required key 'title' is missing")
-    (raw / f"{KT}.yaml").write_text("geo: Kon Tum\ntitle: x\ntilte: y\n", encoding="utf-8")
-    _expect_input_error(
-        raw, out, cache, wh, before, r"unknown key 'tilte' \(did you mean 'title'\?\)"
-    )
-
-
-def test_unknown_geo_suggests_close_names(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.yaml").write_text("geo: Kon Tumm\ntitle: x\n", encoding="utf-8")
-    _expect_input_error(
-        raw, out, cache, wh, before, r"unknown geo 'Kon Tumm'.*Did you mean: .*Kon Tum"
-    )
-
-
-def test_geo_by_code_and_ambiguous_district(good):
-    raw, out, cache, wh, _before = good
-    (raw / f"{KT}.yaml").write_text("geo: Thành phố Kon Tum\ntitle: x\n", encoding="utf-8")
-    quiet_build(raw, out, cache, validate=False)  # the city (district 608) is named explicitly
-    con = duckdb.connect(str(wh), read_only=True)
-    assert (
-        con.execute(f"SELECT geo_code FROM source_document WHERE source_id='{KT}'").fetchone()[0]
-        == "608"
-    )
-
-
-def test_non_utf8_document_names_the_line(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.txt").write_bytes("dòng một\ndòng hai\n".encode() + b"\xff\xfe bad\n")
-    _expect_input_error(raw, out, cache, wh, before, rf"{KT}\.txt, line 3: not UTF-8")
-
-
-def test_empty_document(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.txt").write_text("  \n\n", encoding="utf-8")
-    _expect_input_error(raw, out, cache, wh, before, rf"{KT}\.txt: the document is empty")
-
-
-def test_duplicate_source_id(good):
-    raw, out, cache, wh, before = good
-    shutil.copy(raw / f"{KT}.txt", raw / "copy.txt")
-    (raw / "copy.yaml").write_text(f"geo: Kon Tum\ntitle: x\nsource_id: {KT}\n", encoding="utf-8")
-    _expect_input_error(raw, out, cache, wh, before, rf"duplicate source_id '{KT}'")
-
-
-def test_correction_whose_quote_is_not_in_the_source(good):
-    raw, out, cache, wh, before = good
-    (raw / f"{KT}.corrections.yaml").write_text(
-        "corrections:\n  - quote: 'không có trong văn bản'\n    action: flag\n    reason: test\n",
-        encoding="utf-8",
-    )
-    _expect_input_error(raw, out, cache, wh, before, r"does not occur in the source document")
 
 
 def test_cli_build_failure_exit_code_and_message(tmp_path: Path):
