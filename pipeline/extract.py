@@ -30,7 +30,15 @@ from pipeline.text import fold, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / ".cache" / "extract"
-_CODE_FILES = ("text.py", "grammar.py", "staging.py", "harmonise.py", "reference.py", "extract.py")
+_STAGING = Path(__file__).resolve().parent / "staging"
+_CODE_FILES = (
+    "text.py",
+    "grammar.py",
+    *sorted(p.relative_to(_STAGING.parent).as_posix() for p in _STAGING.rglob("*.py")),
+    "harmonise.py",
+    "reference.py",
+    "extract.py",
+)
 _REFERENCE_FILES = ("indicators.yaml", "lexicon.yaml", "units.yaml")
 PARALLEL_THRESHOLD = 16  # below this, process start-up costs more than it saves
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
