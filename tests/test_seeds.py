@@ -188,11 +188,11 @@ def test_no_code_path_is_keyed_to_a_document_or_place():
         "tam duong",
         "000_e413",
     ]
-    for path in (ROOT / "pipeline").glob("*.py"):
+    for path in (ROOT / "pipeline").rglob("*.py"):
         text = path.read_text(encoding="utf-8").lower()
         for n in names:
             assert n.lower() not in text, f"{path.name} mentions {n!r}"
     assert not re.search(
         r"\b(?:62|66|77|106|08)\b['\"]",
-        "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py")),
+        "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").rglob("*.py")),
     )
