@@ -168,6 +168,18 @@ class Grammar:
         # a table cell's note that only says its figure is an estimate: '(Ước)', 'ước tính'
         estimate = "|".join(re.escape(fold_phrase(w)) for w in lex["column_estimate"])
         self.estimate_note = re.compile(rf"\(?\s*(?:{estimate}).*\)?")
+        # words opening a top-level heading ('Phụ lục'): any spacing inside, a word boundary after
+        self.heading_words = re.compile(
+            "|".join(
+                r"\s+".join(re.escape(w) for w in fold_phrase(p).split(" ")) + r"\b"
+                for p in lex["heading_words"]
+            )
+            or r"(?!)"  # no heading words: a regex that never matches
+        )
+        # a column header's filler words ('năm', 'giai đoạn'), or a dash, on a header whose
+        # spacing is already collapsed
+        filler = [re.escape(fold_phrase(w)) for w in lex["column_filler_words"]]
+        self.column_filler = re.compile(rf"\b(?:{'|'.join([*filler, '-'])})\b")
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
         self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
         self._years: dict[str, int | None] = {}  # year_in's answers, bounded

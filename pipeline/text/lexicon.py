@@ -29,6 +29,8 @@ SCHEMA: dict[str, object] = {
     "column_estimate": PHRASES,
     "table_header": {k: PHRASES for k in ("number", "label", "unit", "note")},
     "header_continuation": PHRASES,
+    "heading_words": PHRASES,
+    "column_filler_words": PHRASES,
     "actual_cues": PHRASES,
     "year_line_patterns": PATTERNS,
     "year_patterns": PATTERNS,
