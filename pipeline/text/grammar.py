@@ -102,7 +102,12 @@ class Grammar:
         units_doc = yaml.safe_load((reference_dir / "units.yaml").read_text(encoding="utf-8"))
         self.units: dict[str, Unit] = {u["code"]: Unit(**u) for u in units_doc["units"]}
         self.lexicon = lex
+        self._compile_comparators(lex)
+        aliases = self._compile_units()
+        self._compile_masks(lex, aliases)
+        self._compile_words(lex)
 
+    def _compile_comparators(self, lex: dict) -> None:
         # comparator words: longest first
         words: list[tuple[str, str]] = []
         for comp, phrases in lex["comparators"].items():
@@ -117,6 +122,8 @@ class Grammar:
             re.compile(phrase_regex(fold_phrase(s))) for s in lex["qualitative_starters"]
         ]
 
+    def _compile_units(self) -> list[tuple[str, str, str]]:
+        """Unit aliases as (folded alias, code, kind), longest first, and the regexes over them."""
         # unit aliases: (regex, code, kind, folded alias, needle), longest alias first; the
         # needle (phrase_needle) is a cheap test before the regex
         aliases = []
@@ -147,6 +154,9 @@ class Grammar:
         # the plain regex forms of the phrase sets below (tests hold the fast paths equal to them)
         self._denominator = re.compile("|".join(phrase_regex(fa) for fa in rate_aliases))
         self._denominator_phrases = PhraseSet([Phrase(fa) for fa in rate_aliases])
+        return aliases
+
+    def _compile_masks(self, lex: dict, aliases: list[tuple[str, str, str]]) -> None:
         digit_aliases = [fa for fa, *_r in aliases if re.search(r"\d", fa)]
         mask_sources = list(lex["label_number_patterns"]) + [
             phrase_regex(fa) for fa in digit_aliases
@@ -160,6 +170,8 @@ class Grammar:
         self._mask_rows = MaskRows(self._mask_row)
         self._mask_chars = MaskChars(self._mask_rows)
         self._mask_subs: dict[tuple[int, ...], re.Pattern[str] | None] = {(): None}
+
+    def _compile_words(self, lex: dict) -> None:
         # the upper end of a range, after its separator: '0,05 - 0,1', 'từ 5 đến 10'
         separators = "|".join(re.escape(fold_phrase(w)) for w in lex["range_separators"])
         self._range_tail = re.compile(rf"\s*(?:{separators})\s*({NUMBER})")

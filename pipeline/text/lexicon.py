@@ -45,8 +45,8 @@ def _fail(path: Path, key: str, problem: str) -> ReferenceError:
 
 
 def _check_list(path: Path, key: str, value: object, shape: str) -> None:
-    if not isinstance(value, list) or not value:
-        raise _fail(path, key, f"expected a non-empty list of {shape}")
+    if not isinstance(value, list):
+        raise _fail(path, key, f"expected a list of {shape} (an empty list: none)")
     for item in value:
         if not isinstance(item, str) or not item.strip():
             raise _fail(path, key, f"every entry must be text, got {item!r}")
