@@ -22,7 +22,7 @@ from pipeline.extract.cache import (
 )
 from pipeline.extract.result import DocResult, ExtractStats
 from pipeline.harmonise import observation_records
-from pipeline.reference import Catalog, load_catalog
+from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNKS_PER_WORKER, PARALLEL_THRESHOLD
 from pipeline.sources import Source
 from pipeline.staging import Context, extract
@@ -38,7 +38,14 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     title_year = catalog.grammar.year_in(fold(" ".join(str(source.meta["title"]).split())))
     issued = str(source.meta.get("issued_on") or "")[:4]
     issued_year = int(issued) if issued.isdigit() else None
-    ex = extract(doc, catalog, Context(title_year, source.default_year, issued_year))
+    context = Context(
+        title_year,
+        source.default_year,
+        issued_year,
+        geo_code=source.geo_code,
+        places=load_resolver(reference_dir),
+    )
+    ex = extract(doc, catalog, context)
     obs, unm = observation_records(source, doc, ex, catalog)
     return DocResult(obs, unm, ex.layouts)
 

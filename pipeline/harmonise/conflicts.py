@@ -9,10 +9,12 @@ from collections import defaultdict
 
 
 def flag_conflicts(rows: list[dict]) -> None:
-    """Several figures for one (indicator, year, kind): differing ones conflict, equal restate."""
+    """Several figures for one (place, indicator, year, kind, sex, residence): differing ones
+    conflict, equal ones restate."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[(r["indicator_code"], r["year"], r["kind"], r["condition"] is not None)].append(r)
+        key = (r["geo_code"], r["indicator_code"], r["year"], r["kind"], r["sex"], r["residence"])
+        groups[(*key, r["condition"] is not None)].append(r)
     for group in groups.values():
         if len(group) < 2:
             continue

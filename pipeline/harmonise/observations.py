@@ -41,6 +41,9 @@ OBSERVATION_COLUMNS = [
     "value_upper",
     "reader",
     "correction_ids",
+    "place_reported",
+    "sex",
+    "residence",
 ]
 UNMAPPED_COLUMNS = ["source_id", "line_start", "line_end", "text", "reason", "reason_code"]
 
@@ -114,6 +117,9 @@ def _flags(fig: Figure, catalog: Catalog) -> tuple[float | None, list[str], list
             f"range: {_fmt(fig.value)} to {_fmt(fig.range_high)} in the source; "
             "value holds the lower bound, value_upper the upper"
         )
+    if fig.preliminary:
+        flags.append("preliminary")
+        detail.append("preliminary: the source marks this figure as preliminary (sơ bộ)")
     detail.extend(fig.notes)
     return value, flags, detail
 
@@ -126,20 +132,22 @@ def _observation(source: Source, doc: Document, fig: Figure, catalog: Catalog) -
     comparator = None if fig.qualitative else (fig.comparator or "=")
     if fig.range_high is not None:
         comparator = ">="
-    key = "|".join(
-        map(
-            str,
-            (source.source_id, ls, le, fig.indicator_code, fig.year, fig.kind, fig.value_reported),
-        )
-    )
+    geo_code = fig.geo_code or source.geo_code
+    parts = [source.source_id, ls, le, fig.indicator_code, fig.year, fig.kind, fig.value_reported]
+    # what tells apart figures of one line beyond the document's own place and the totals
+    # (appended only then, so that the ids of plain figures stay what they always were)
+    split = (fig.geo_code, fig.sex, fig.residence)
+    if split != (None, "total", "total"):
+        parts += list(split)
+    key = "|".join(map(str, parts))
     return {
         "observation_id": hashlib.sha1(key.encode()).hexdigest()[:12],
         "source_id": source.source_id,
-        "geo_code": source.geo_code,
+        "geo_code": geo_code,
         "indicator_code": fig.indicator_code,
         "year": fig.year,
         "kind": fig.kind,
-        "is_estimate": bool(fig.is_estimate),
+        "is_estimate": bool(fig.is_estimate or fig.preliminary),
         "comparator": comparator,
         "value": value,
         "unit_code": catalog.indicators[fig.indicator_code].unit,
@@ -155,6 +163,9 @@ def _observation(source: Source, doc: Document, fig: Figure, catalog: Catalog) -
         "value_upper": fig.range_high,
         "reader": fig.reader,
         "correction_ids": [],
+        "place_reported": fig.place_reported,
+        "sex": fig.sex,
+        "residence": fig.residence,
     }
 
 

@@ -23,6 +23,8 @@ first_statement AS (
                                   line_start, observation_id)) AS observation_id,
          bool_or(coalesce(list_contains(flags, 'conflict'), false)) AS stated_conflict
   FROM observation
+  -- a figure for men or women, towns or villages, is not the place's figure
+  WHERE coalesce(sex, 'total') = 'total' AND coalesce(residence, 'total') = 'total'
   GROUP BY geo_code, indicator_code, year, kind, source_id
 ),
 statement AS (

@@ -89,7 +89,7 @@ def _derive_sources(src: pd.DataFrame, raw: _Raw) -> None:
 
 
 def _derive_observations(
-    obs: pd.DataFrame, by_ind: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw
+    obs: pd.DataFrame, by_ind: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw, parent: dict
 ) -> None:
     obs["min_plausible"] = obs["indicator_code"].map(by_ind["min_plausible"])
     obs["max_plausible"] = obs["indicator_code"].map(by_ind["max_plausible"])
@@ -127,7 +127,10 @@ def _derive_observations(
             strict=True,
         )
     ]
-    obs["geo_matches_source"] = obs["geo_code"] == obs["source_geo_code"]
+    obs["geo_within_source"] = [
+        g == s or s == "VN" or parent.get(g) == s
+        for g, s in zip(obs["geo_code"].tolist(), obs["source_geo_code"].tolist(), strict=True)
+    ]
     obs["flags"] = [",".join(f) for f in flags]
     obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
 
@@ -166,7 +169,8 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
     _derive_sources(t["source_document"], raw)
     by_ind = _first_by(t["indicator"], "indicator_code")
     by_src = _first_by(t["source_document"], "source_id")
-    _derive_observations(t["observation"], by_ind, by_src, raw)
+    parent = dict(zip(t["geo"]["geo_code"], t["geo"]["parent_code"], strict=True))
+    _derive_observations(t["observation"], by_ind, by_src, raw, parent)
     _derive_unmapped(t["unmapped"], by_src, raw)
     frames = {name: t[name].reset_index(drop=True) for name in SUITES}
     return frames, params

@@ -9,7 +9,7 @@ from pipeline.reference.catalog import (
     load_catalog,
     unit_table,
 )
-from pipeline.reference.geography import GeoResolver, geo_2025_table, geo_table
+from pipeline.reference.geography import GeoResolver, geo_2025_table, geo_table, load_resolver
 
 __all__ = [
     "Catalog",
@@ -20,5 +20,6 @@ __all__ = [
     "geo_table",
     "indicator_table",
     "load_catalog",
+    "load_resolver",
     "unit_table",
 ]

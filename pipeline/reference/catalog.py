@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.errors import ReferenceError
+from pipeline.errors import ReferenceError, did_you_mean
 from pipeline.settings import REFERENCE_DIR
 from pipeline.text.grammar import Grammar
 from pipeline.text.normalise import fold_phrase, phrase_needle, phrase_pieces, phrase_regex
@@ -35,6 +35,9 @@ class Indicator:
     requires_denominator: bool = False
 
 
+_OPTIONAL_FIELDS = {"requires_denominator"}
+
+
 @dataclass
 class Match:
     code: str
@@ -52,7 +55,19 @@ class Catalog:
         doc = yaml.safe_load(raw.decode("utf-8"))
         self.grammar = Grammar(reference_dir)
         self.indicators: dict[str, Indicator] = {}
+        fields = set(Indicator.__dataclass_fields__)
         for entry in doc["indicators"]:
+            unknown = sorted(set(entry) - fields)
+            if unknown:
+                hint = did_you_mean(unknown[0], fields)
+                raise ReferenceError(
+                    f"{path}: indicator {entry.get('code')!r}: unknown field {unknown[0]!r}{hint}"
+                )
+            missing = sorted(f for f in fields - set(entry) if f not in _OPTIONAL_FIELDS)
+            if missing:
+                raise ReferenceError(
+                    f"{path}: indicator {entry.get('code')!r}: missing field {missing[0]!r}"
+                )
             ind = Indicator(**entry)
             if ind.code in self.indicators:
                 raise ReferenceError(f"{path}: indicator {ind.code!r} is defined twice")

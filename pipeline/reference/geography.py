@@ -87,18 +87,32 @@ class GeoResolver:
     """Resolve a sidecar's `geo` (a name in any spelling, or a GSO code) to one geo_code.
 
     ``prefixes`` are the words that may open a place's name (``tỉnh``, ``huyện`` ...: the
-    lexicon's ``geo_prefixes``); they are ignored when names are compared.
+    lexicon's ``geo_prefixes``, by the level they name); they are ignored when names are
+    compared, except that a level named by one is honoured where it decides.
     """
 
     geo: pd.DataFrame
-    prefixes: tuple[str, ...] | None = None
+    prefixes: dict[str, list[str]] | None = None  # lexicon geo_prefixes, by level
+    whole: dict[str, list[str]] | None = None  # lexicon geo_whole: 'cả nước', 'toàn tỉnh' ...
 
     def __post_init__(self) -> None:
+        lexicon = None
+        if self.prefixes is None or self.whole is None:
+            lexicon = load_lexicon(REFERENCE_DIR)
         if self.prefixes is None:
-            self.prefixes = tuple(load_lexicon(REFERENCE_DIR)["geo_prefixes"])
-        self._prefix = _prefix_regex(self.prefixes)
+            self.prefixes = lexicon["geo_prefixes"]
+        if self.whole is None:
+            self.whole = lexicon["geo_whole"]
+        self._prefix = _prefix_regex(tuple(w for ws in self.prefixes.values() for w in ws))
+        self._prefix_level = {
+            fold_phrase(w): level for level, words in self.prefixes.items() for w in words
+        }
+        self._whole = {
+            level: {fold_phrase(w) for w in words} for level, words in self.whole.items()
+        }
         self._by_code = dict(zip(self.geo["geo_code"], self.geo["name_vi"], strict=True))
         self._level = dict(zip(self.geo["geo_code"], self.geo["level"], strict=True))
+        self._parent = dict(zip(self.geo["geo_code"], self.geo["parent_code"], strict=True))
         self._by_key: dict[str, list[str]] = {}
         self._exact: dict[str, list[str]] = {}
         for code, name, full, level, parent in zip(
@@ -127,7 +141,8 @@ class GeoResolver:
     ) -> GeoResolver:
         """The resolver of a reference folder (its geography and its lexicon's prefixes)."""
         geo = geo_table(reference_dir) if geo is None else geo
-        return cls(geo, tuple(load_lexicon(reference_dir)["geo_prefixes"]))
+        lexicon = load_lexicon(reference_dir)
+        return cls(geo, lexicon["geo_prefixes"], lexicon["geo_whole"])
 
     def _key(self, name: str) -> str:
         """Matching key: folded, without a leading prefix, hyphens and spaces as one space."""
@@ -157,6 +172,50 @@ class GeoResolver:
         hint = f" Did you mean: {', '.join(names)}?" if names else ""
         raise ReferenceError(f"unknown geo {text!r}.{hint}")
 
+    def within(self, parent: str, printed: str) -> Placed:
+        """The place a table row names within the place ``parent`` (a district of a province,
+        a province of the country, or the parent itself: 'Toàn tỉnh', 'Cả nước').
+
+        Never a place elsewhere: a name that is not a child of ``parent``, or that two
+        children share, is not placed, and the reason says why.
+        """
+        key = self._key(printed)
+        level = self._level.get(parent)
+        if level is not None and key in self._whole.get(level, ()):
+            return Placed(parent, "the whole place")
+        prefix = self._prefix.match(fold_phrase(printed))
+        named_level = self._prefix_level.get(prefix.group().strip()) if prefix else None
+        if named_level == level and parent in self._by_key.get(key, []):
+            return Placed(parent, "the place itself")  # 'Tỉnh X' in X's own yearbook
+        exact = [c for c in self._exact.get(_exact_key(printed), []) if self._parent[c] == parent]
+        folded = [c for c in self._by_key.get(key, []) if self._parent[c] == parent]
+        for codes in (exact, folded):
+            if len(codes) == 1:
+                return Placed(codes[0], "")
+        name = self._by_code.get(parent, parent)
+        if folded:
+            options = ", ".join(f"{c} ({self._by_code[c]})" for c in folded)
+            return Placed(None, f"place {printed!r} is ambiguous within {name}: {options}")
+        if parent in self._by_key.get(key, []):
+            return Placed(parent, "the place itself")
+        elsewhere = [c for c in self._by_key.get(key, []) if c != parent]
+        hint = (
+            " (a place of that name lies elsewhere: "
+            + ", ".join(f"{c} in {self._by_code.get(self._parent[c], '-')}" for c in elsewhere[:3])
+            + ")"
+            if elsewhere
+            else ""
+        )
+        return Placed(None, f"place {printed!r} is not in the reference within {name}{hint}")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a row's place was found: its code, or None with the reason it was not placed."""
+
+    code: str | None
+    reason: str
+
 
 def _exact_key(name: str) -> str:
     """Case- and spacing-insensitive, diacritics kept: names differing by diacritics stay apart."""
@@ -167,3 +226,9 @@ def _exact_key(name: str) -> str:
 def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     words = sorted({fold_phrase(p) for p in prefixes}, key=len, reverse=True)
     return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+@lru_cache(maxsize=4)
+def load_resolver(reference_dir: Path = REFERENCE_DIR) -> GeoResolver:
+    """The resolver of a reference folder, built once per process (pool workers inherit it)."""
+    return GeoResolver.of(reference_dir)

@@ -27,6 +27,13 @@ class Figure:
     qualitative: bool = False
     range_high: float | None = None
     notes: list[str] = field(default_factory=list)
+    # Where the figure's own row names a place (a district of the document's province, a
+    # province of the country): that place as printed and its code. None: the document's place.
+    place_reported: str | None = None
+    geo_code: str | None = None
+    sex: str = "total"  # total | male | female: a split figure never passes for the total
+    residence: str = "total"  # total | urban | rural
+    preliminary: bool = False  # marked preliminary by its source ('Sơ bộ', 'Prel.')
 
 
 @dataclass

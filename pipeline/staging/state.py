@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from pipeline.reference import Catalog
+from pipeline.reference import Catalog, GeoResolver
 from pipeline.staging.patterns import after_break
 from pipeline.staging.records import Extraction, Figure, Unmapped
 from pipeline.text import Document, code_points
@@ -32,11 +32,15 @@ _LONGEST_YEAR_LINE = 80  # longer lines are sentences, whose years are their own
 
 @dataclass
 class Context:
-    """Where figures without their own year get one: title year, then sidecar default."""
+    """What a document's sidecar tells its readers: where figures without their own year get
+    one (title year, then sidecar default), and the document's place with the resolver that
+    places a table's rows within it."""
 
     title_year: int | None
     default_year: int | None
     issued_year: int | None = None
+    geo_code: str | None = None
+    places: GeoResolver | None = None
 
     def fallback_year(self) -> int | None:
         return self.title_year if self.title_year is not None else self.default_year

@@ -51,6 +51,12 @@ _YEAR_MEMO_SIZE = 20_000
 _SYMBOL_COMPARATORS = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "=": "=", "~": "~", "≈": "~"}
 
 
+def _any(sources: list[str]) -> str:
+    """A regex matching where any of ``sources`` does; one that never matches for none (an
+    empty lexicon list means no words, not every text)."""
+    return "|".join(f"(?:{s})" for s in sources) or r"(?!)"
+
+
 def parse_number(text: str) -> float | None:
     """'5.130' -> 5130, '17,6' -> 17.6, '100.000' -> 100000, '1.5' -> 1.5; None if not a number."""
     s = text.strip()
@@ -173,12 +179,12 @@ class Grammar:
 
     def _compile_words(self, lex: dict) -> None:
         # the upper end of a range, after its separator: '0,05 - 0,1', 'từ 5 đến 10'
-        separators = "|".join(re.escape(fold_phrase(w)) for w in lex["range_separators"])
+        separators = _any([re.escape(fold_phrase(w)) for w in lex["range_separators"]])
         self._range_tail = re.compile(rf"\s*(?:{separators})\s*({NUMBER})")
-        self._per_year = re.compile("|".join(f"(?:{p})" for p in lex["per_year_patterns"]))
-        self.year_line = re.compile("|".join(f"(?:{p})" for p in lex["year_line_patterns"]))
+        self._per_year = re.compile(_any(lex["per_year_patterns"]))
+        self.year_line = re.compile(_any(lex["year_line_patterns"]))
         # a table cell's note that only says its figure is an estimate: '(Ước)', 'ước tính'
-        estimate = "|".join(re.escape(fold_phrase(w)) for w in lex["column_estimate"])
+        estimate = _any([re.escape(fold_phrase(w)) for w in lex["column_estimate"]])
         self.estimate_note = re.compile(rf"\(?\s*(?:{estimate}).*\)?")
         # words opening a top-level heading ('Phụ lục'): any spacing inside, a word boundary after
         self.heading_words = re.compile(
@@ -193,7 +199,7 @@ class Grammar:
         filler = [re.escape(fold_phrase(w)) for w in lex["column_filler_words"]]
         self.column_filler = re.compile(rf"\b(?:{'|'.join([*filler, '-'])})\b")
         self._year_patterns = [re.compile(p) for p in lex["year_patterns"]]
-        self._not_year = re.compile("|".join(f"(?:{p})" for p in lex["not_year_patterns"]))
+        self._not_year = re.compile(_any(lex["not_year_patterns"]))
         self._years: dict[str, int | None] = {}  # year_in's answers, bounded
         cues = [fold_phrase(p) for p in lex["actual_cues"]]
         self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]

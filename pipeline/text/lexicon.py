@@ -36,7 +36,8 @@ SCHEMA: dict[str, object] = {
     "year_patterns": PATTERNS,
     "not_year_patterns": PATTERNS,
     "label_number_patterns": PATTERNS,
-    "geo_prefixes": PHRASES,
+    "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
+    "geo_whole": {k: PHRASES for k in ("country", "province")},
 }
 
 
@@ -75,6 +76,9 @@ def check(lexicon: object, path: Path) -> dict:
                 if sub not in shape:
                     raise _fail(path, f"{key}.{sub}", f"unknown; expected one of {sorted(shape)}")
                 _check_list(path, f"{key}.{sub}", sub_value, shape[sub])
+            for sub in shape:
+                if sub not in value:
+                    raise _fail(path, f"{key}.{sub}", "missing")
         else:
             _check_list(path, key, value, str(shape))
     return lexicon

@@ -27,7 +27,8 @@ CREATE TABLE observation (
   year INTEGER, kind VARCHAR, is_estimate BOOLEAN, comparator VARCHAR, value DOUBLE,
   unit_code VARCHAR, value_reported VARCHAR, unit_reported VARCHAR, label_reported VARCHAR,
   line_start INTEGER, line_end INTEGER, quote VARCHAR, condition VARCHAR, flags VARCHAR[],
-  flag_detail VARCHAR, value_upper DOUBLE, reader VARCHAR, correction_ids VARCHAR[]);
+  flag_detail VARCHAR, value_upper DOUBLE, reader VARCHAR, correction_ids VARCHAR[],
+  place_reported VARCHAR, sex VARCHAR, residence VARCHAR);
 CREATE TABLE unmapped (
   source_id VARCHAR, line_start INTEGER, line_end INTEGER, text VARCHAR, reason VARCHAR,
   reason_code VARCHAR);

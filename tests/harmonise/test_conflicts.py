@@ -5,6 +5,7 @@ again is flagged ``restated`` from its second statement on. Nothing is dropped e
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def plan(tmp_path: Path) -> tuple[Source, Document]:
 
 
 def fig(doc: Document, span: str, code: str, value: float | None, **changes: object) -> Figure:
-    """A 2025 target at the first occurrence of ``span``; printed value and unit from its tail."""
+    """A 2025 target at the first occurrence of ``span``; the figure as printed ends it."""
     start = doc.text.index(span)
     unit = next((u for u in sorted(UNITS, key=len, reverse=True) if span.endswith(u)), None)
     figure = Figure(
@@ -57,7 +58,7 @@ def fig(doc: Document, span: str, code: str, value: float | None, **changes: obj
         is_estimate=False,
         comparator=None,
         value=value,
-        value_reported=span.rsplit(" ", 1)[-1],
+        value_reported=re.search(r"[\d,]+ ?\S*$", span).group(),
         unit_reported=unit,
         unit_code_reported=UNITS.get(unit or ""),
         label_reported=span,

@@ -251,3 +251,49 @@ def test_observation_id_is_deterministic(tmp_path: Path) -> None:
     assert obs_id(2025) == obs_id(2025) == "69fe671614de"
     assert obs_id(2030) != obs_id(2025)
     assert obs_id(2025, "\n" + PLAN) != obs_id(2025)  # the same figure one line lower
+
+
+# ------------------------------------------------------------- a row's own place, sex, status
+
+
+def test_a_figure_keeps_its_rows_place_sex_residence_and_preliminary_mark(
+    plan: tuple[Source, Document],
+) -> None:
+    """Statistics tables name a place per row and split by sex or residence; a preliminary
+    figure stays as printed, marked an estimate and flagged ``preliminary``."""
+    row = observe(
+        plan,
+        INSURANCE,
+        "health_insurance_coverage",
+        95.0,
+        "trên 95%",
+        unit="%",
+        place_reported="Huyện Kon Plông",
+        geo_code="613",
+        sex="female",
+        residence="rural",
+        preliminary=True,
+    )
+    assert (row["geo_code"], row["place_reported"]) == ("613", "Huyện Kon Plông")
+    assert (row["sex"], row["residence"]) == ("female", "rural")
+    assert row["is_estimate"] is True and row["flags"] == ["preliminary"]
+    assert row["flag_detail"].startswith("preliminary: ")
+    plain = observe(plan, INSURANCE, "health_insurance_coverage", 95.0, "trên 95%", unit="%")
+    assert (plain["geo_code"], plain["sex"], plain["residence"]) == ("62", "total", "total")
+    assert plain["place_reported"] is None
+    assert row["observation_id"] != plain["observation_id"]
+
+
+def test_figures_of_other_places_or_sexes_do_not_conflict(plan: tuple[Source, Document]) -> None:
+    """Different values for two districts, or for men and women, are not a conflict."""
+    source, doc = plan
+    figures = [
+        fig(doc, INSURANCE, "health_insurance_coverage", 95.0, "trên 95%", unit="%"),
+        fig(doc, INSURANCE, "health_insurance_coverage", 90.0, "90%", unit="%", geo_code="613"),
+        fig(doc, INSURANCE, "health_insurance_coverage", 91.0, "91%", unit="%", sex="male"),
+    ]
+    obs, _unm = observation_records(source, doc, Extraction(figures, [], []), CATALOG)
+    flags = [r[OBSERVATION_COLUMNS.index("flags")] for r in obs]
+    assert flags == [[], [], []]
+    ids = {r[OBSERVATION_COLUMNS.index("observation_id")] for r in obs}
+    assert len(ids) == 3

@@ -457,3 +457,19 @@ def test_the_sql_file_pasted_into_a_session_creates_the_view(seed_build: Path, t
     finally:
         con.close()
     assert fresh == stored and len(fresh) > 100
+
+
+def test_a_figure_split_by_sex_or_residence_is_never_the_baseline():
+    """Only totals meet targets: a male or an urban actual is not the place's actual."""
+    con = synthetic(
+        [
+            A(2023, 40, sex="male"),
+            A(2023, 45, residence="urban"),
+            T(2025, 50),
+        ]
+    )
+    r = frames.gap_frame(con).iloc[0]
+    assert r.status == "no_baseline" and pd.isna(r.baseline_value)
+    con = synthetic([A(2023, 40, sex="male"), A(2022, 30), T(2025, 50)])
+    r = frames.gap_frame(con).iloc[0]
+    assert (r.baseline_year, r.baseline_value) == (2022, 30)

@@ -187,10 +187,39 @@ def test_orphan_geo_code_stops_the_build(previous):
     msg = stopped_build(previous, tamper)
     assert "observation: expect_column_values_to_be_in_set(geo_code)" in msg
     assert names_row(msg, row) and "geo_code='99999'" in msg
-    # a figure whose place differs from its document's is also a warning, reported alongside
-    assert (
-        "also 1 warnings: observation: expect_column_values_to_be_in_set(geo_matches_source)" in msg
-    )
+    # ... and a place that is not within its document's place
+    assert "observation: expect_column_values_to_be_in_set(geo_within_source)" in msg
+
+
+def test_a_figure_filed_under_a_place_outside_its_document_stops_the_build(previous):
+    """A district of another province (a same-named place elsewhere) is a wrong attribution;
+    a district of the document's own province is not."""
+    row: dict = {}
+
+    def tamper(con):
+        row.update(one_observation(con, "source_id LIKE 'kon-tum%'"))
+        own_district = con.execute(
+            "SELECT min(geo_code) FROM geo WHERE parent_code = "
+            "(SELECT geo_code FROM source_document WHERE source_id LIKE 'kon-tum%')"
+        ).fetchone()[0]
+        other = con.execute(
+            "SELECT min(geo_code) FROM geo WHERE level = 'district' AND parent_code <> "
+            "(SELECT geo_code FROM source_document WHERE source_id LIKE 'kon-tum%')"
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE observation SET geo_code = ? WHERE source_id LIKE 'kon-tum%' "
+            "AND observation_id <> ? AND line_start = (SELECT min(line_start) FROM observation "
+            "WHERE source_id LIKE 'kon-tum%' AND observation_id <> ?)",
+            [own_district, row["observation_id"], row["observation_id"]],
+        )
+        con.execute(
+            "UPDATE observation SET geo_code = ? WHERE observation_id = ?",
+            [other, row["observation_id"]],
+        )
+
+    msg = stopped_build(previous, tamper)
+    assert "expect_column_values_to_be_in_set(geo_within_source): 1 row" in msg
+    assert names_row(msg, row)
 
 
 def test_orphan_geo_code_of_a_document_stops_the_build(previous):
