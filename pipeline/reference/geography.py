@@ -84,37 +84,56 @@ def geo_2025_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 
 @dataclass
 class GeoResolver:
-    """Resolve a sidecar's `geo` (a name in any spelling, or a GSO code) to one geo_code.
+    """Resolve a place as written (a sidecar's `geo`, a table row) to one geo_code.
 
-    ``prefixes`` are the words that may open a place's name (``tỉnh``, ``huyện`` ...: the
-    lexicon's ``geo_prefixes``, by the level they name); they are ignored when names are
-    compared, except that a level named by one is honoured where it decides.
+    Names match in any case, with or without diacritics, with the tone mark on either vowel
+    (``Hoà``/``Hòa``), by a former name (``geo_former_names.csv``), and with or without the
+    words that open a place's name (``tỉnh``, ``huyện``, ``TP.`` …: the lexicon's
+    ``geo_prefixes`` by the level they name, and ``geo_abbreviations``). A prefix is ignored
+    when names are compared, except where the level it names decides between same-named places.
     """
 
     geo: pd.DataFrame
-    prefixes: dict[str, list[str]] | None = None  # lexicon geo_prefixes, by level
-    whole: dict[str, list[str]] | None = None  # lexicon geo_whole: 'cả nước', 'toàn tỉnh' ...
+    lexicon: dict | None = None  # geo_prefixes, geo_abbreviations, geo_whole
+    former: pd.DataFrame | None = None  # geo_former_names.csv: code, former_name_vi, ...
 
     def __post_init__(self) -> None:
-        lexicon = None
-        if self.prefixes is None or self.whole is None:
-            lexicon = load_lexicon(REFERENCE_DIR)
-        if self.prefixes is None:
-            self.prefixes = lexicon["geo_prefixes"]
-        if self.whole is None:
-            self.whole = lexicon["geo_whole"]
+        lexicon = self.lexicon if self.lexicon is not None else load_lexicon(REFERENCE_DIR)
+        if self.former is None:
+            self.former = former_names(REFERENCE_DIR)
+        self.prefixes = lexicon["geo_prefixes"]
         self._prefix = _prefix_regex(tuple(w for ws in self.prefixes.values() for w in ws))
         self._prefix_level = {
             fold_phrase(w): level for level, words in self.prefixes.items() for w in words
         }
+        self._expand = {
+            fold_phrase(short): fold_phrase(full)
+            for full, shorts in lexicon["geo_abbreviations"].items()
+            for short in shorts
+        }
         self._whole = {
-            level: {fold_phrase(w) for w in words} for level, words in self.whole.items()
+            level: {fold_phrase(w) for w in words} for level, words in lexicon["geo_whole"].items()
         }
         self._by_code = dict(zip(self.geo["geo_code"], self.geo["name_vi"], strict=True))
         self._level = dict(zip(self.geo["geo_code"], self.geo["level"], strict=True))
         self._parent = dict(zip(self.geo["geo_code"], self.geo["parent_code"], strict=True))
-        self._by_key: dict[str, list[str]] = {}
-        self._exact: dict[str, list[str]] = {}
+        self._by_key: dict[str, list[str]] = {}  # folded, without prefix
+        self._exact: dict[str, list[str]] = {}  # diacritics kept, tone placement free
+        self._full: dict[str, list[str]] = {}  # folded, with the prefix (abbreviations spelt out)
+        for code, names in self._names().items():
+            for name in names:
+                for index, key in (
+                    (self._by_key, self._key(name)),
+                    (self._exact, _exact_key(name)),
+                    (self._full, self._full_key(name)),
+                ):
+                    if code not in index.setdefault(key, []):
+                        index[key].append(code)
+
+    def _names(self) -> dict[str, list[str]]:
+        """Every way the reference names each place: its name and full name (a district also
+        with its province), and its former names."""
+        names: dict[str, list[str]] = {}
         for code, name, full, level, parent in zip(
             self.geo["geo_code"],
             self.geo["name_vi"],
@@ -123,38 +142,60 @@ class GeoResolver:
             self.geo["parent_code"],
             strict=True,
         ):
-            keys = {self._key(name), self._key(full)}
+            names[code] = [name, full]
             if level == "district" and parent in self._by_code:
-                keys.add(self._key(f"{name}, {self._by_code[parent]}"))
-                keys.add(self._key(f"{name} ({self._by_code[parent]})"))
-            for k in keys:
-                self._by_key.setdefault(k, []).append(code)
-            exact_keys = {_exact_key(name), _exact_key(full)}
-            if level == "district" and parent in self._by_code:
-                exact_keys.add(_exact_key(f"{name}, {self._by_code[parent]}"))
-            for k in exact_keys:
-                self._exact.setdefault(k, []).append(code)
+                province = self._by_code[parent]
+                names[code] += [f"{name}, {province}", f"{name} ({province})"]
+        for code, former in zip(self.former["code"], self.former["former_name_vi"], strict=True):
+            if code in names:
+                names[code].append(former)
+        return names
 
     @classmethod
     def of(
         cls, reference_dir: Path = REFERENCE_DIR, geo: pd.DataFrame | None = None
     ) -> GeoResolver:
-        """The resolver of a reference folder (its geography and its lexicon's prefixes)."""
+        """The resolver of a reference folder (its geography, former names and lexicon)."""
         geo = geo_table(reference_dir) if geo is None else geo
-        lexicon = load_lexicon(reference_dir)
-        return cls(geo, lexicon["geo_prefixes"], lexicon["geo_whole"])
+        return cls(geo, load_lexicon(reference_dir), former_names(reference_dir))
 
     def _key(self, name: str) -> str:
         """Matching key: folded, without a leading prefix, hyphens and spaces as one space."""
         key = self._prefix.sub("", fold_phrase(name))
         return re.sub(r"[\s\-–]+", " ", key).strip()
 
+    def _full_key(self, name: str) -> str:
+        """Folded with its prefix, an abbreviated prefix spelt out ('TP.' → 'thành phố')."""
+        key = re.sub(r"[\s\-–]+", " ", fold_phrase(name)).strip()
+        head = self._prefix.match(key)
+        if head and head.group().strip() in self._expand:
+            key = self._expand[head.group().strip()] + " " + key[head.end() :]
+        return key
+
+    def _named_level(self, printed: str) -> str | None:
+        """The level a name's prefix names ('tỉnh' → province), None without one."""
+        prefix = self._prefix.match(fold_phrase(printed))
+        return self._prefix_level.get(prefix.group().strip()) if prefix else None
+
+    def _candidates(self, text: str) -> list[str]:
+        """Places a name may mean, the most specific spelling first: as written (tone placement
+        aside), then by its full name with the prefix, then folded without it."""
+        if self._key(text) in self._whole.get("country", ()):
+            return ["VN"]
+        for codes in (
+            self._exact.get(_exact_key(text)),
+            self._full.get(self._full_key(text)) if self._named_level(text) else None,
+        ):
+            if codes:
+                return codes
+        return self._by_key.get(self._key(text), [])
+
     def resolve(self, value: object) -> str:
+        """The one place ``value`` names; raises ReferenceError (with close names) otherwise."""
         text = str(value).strip()
         if text in self._by_code:
             return text
-        exact = self._exact.get(_exact_key(text), [])
-        codes = exact if exact else self._by_key.get(self._key(text), [])
+        codes = self._candidates(text)
         if len(codes) > 1:
             # a bare name means the province when exactly one province has it, not a same-named city
             provinces = [c for c in codes if self._level[c] == "province"]
@@ -183,18 +224,15 @@ class GeoResolver:
         level = self._level.get(parent)
         if level is not None and key in self._whole.get(level, ()):
             return Placed(parent, "the whole place")
-        prefix = self._prefix.match(fold_phrase(printed))
-        named_level = self._prefix_level.get(prefix.group().strip()) if prefix else None
-        if named_level == level and parent in self._by_key.get(key, []):
+        if self._named_level(printed) == level and parent in self._by_key.get(key, []):
             return Placed(parent, "the place itself")  # 'Tỉnh X' in X's own yearbook
-        exact = [c for c in self._exact.get(_exact_key(printed), []) if self._parent[c] == parent]
-        folded = [c for c in self._by_key.get(key, []) if self._parent[c] == parent]
-        for codes in (exact, folded):
+        for index, k in ((self._exact, _exact_key(printed)), (self._by_key, key)):
+            codes = [c for c in index.get(k, []) if self._parent[c] == parent]
             if len(codes) == 1:
                 return Placed(codes[0], "")
         name = self._by_code.get(parent, parent)
-        if folded:
-            options = ", ".join(f"{c} ({self._by_code[c]})" for c in folded)
+        if len(codes) > 1:
+            options = ", ".join(f"{c} ({self._by_code[c]})" for c in codes)
             return Placed(None, f"place {printed!r} is ambiguous within {name}: {options}")
         if parent in self._by_key.get(key, []):
             return Placed(parent, "the place itself")
@@ -217,15 +255,30 @@ class Placed:
     reason: str
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+
+
 def _exact_key(name: str) -> str:
-    """Case- and spacing-insensitive, diacritics kept: names differing by diacritics stay apart."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().replace("-", " ").split())
+    """Case- and spacing-insensitive, diacritics kept, so names differing by a diacritic stay
+    apart; but a syllable's tone mark may sit on either vowel ('Hoà'/'Hòa', 'Thuỷ'/'Thủy'):
+    it is moved to the end of its syllable."""
+    words = unicodedata.normalize("NFD", name).casefold().replace("-", " ").split()
+    keyed = []
+    for word in words:
+        tones = "".join(sorted(c for c in word if c in _TONES))
+        keyed.append("".join(c for c in word if c not in _TONES) + tones)
+    return unicodedata.normalize("NFC", " ".join(keyed))
 
 
 @lru_cache(maxsize=8)
 def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     words = sorted({fold_phrase(p) for p in prefixes}, key=len, reverse=True)
     return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+def former_names(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Names places were known by before (``geo_former_names.csv``), each with its source."""
+    return pd.read_csv(reference_dir / "geo_former_names.csv", dtype=str)
 
 
 @lru_cache(maxsize=4)

@@ -18,7 +18,7 @@ PHRASES = "phrases"  # a list of words or phrases, matched folded and on word bo
 PATTERNS = "patterns"  # a list of regular expressions over folded text
 
 # key -> its shape: PHRASES, PATTERNS, or a mapping {sub-key: PHRASES} with the allowed
-# sub-keys (None: any sub-key).
+# sub-keys ({None: PHRASES}: any sub-key, none required).
 SCHEMA: dict[str, object] = {
     "comparators": {k: PHRASES for k in ("<", "<=", ">", ">=", "~", "=")},
     "range_separators": PHRASES,
@@ -37,6 +37,7 @@ SCHEMA: dict[str, object] = {
     "not_year_patterns": PATTERNS,
     "label_number_patterns": PATTERNS,
     "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
+    "geo_abbreviations": {None: PHRASES},  # any sub-key: the word spelt out
     "geo_whole": {k: PHRASES for k in ("country", "province")},
 }
 
@@ -73,11 +74,11 @@ def check(lexicon: object, path: Path) -> dict:
             if not isinstance(value, dict):
                 raise _fail(path, key, f"expected a mapping with keys {sorted(shape)}")
             for sub, sub_value in value.items():
-                if sub not in shape:
+                if sub not in shape and None not in shape:
                     raise _fail(path, f"{key}.{sub}", f"unknown; expected one of {sorted(shape)}")
-                _check_list(path, f"{key}.{sub}", sub_value, shape[sub])
+                _check_list(path, f"{key}.{sub}", sub_value, shape.get(sub, shape.get(None)))
             for sub in shape:
-                if sub not in value:
+                if sub is not None and sub not in value:
                     raise _fail(path, f"{key}.{sub}", "missing")
         else:
             _check_list(path, key, value, str(shape))

@@ -123,7 +123,8 @@ def test_the_prefixes_are_the_lexicons() -> None:
     words = {w for ws in prefixes.values() for w in ws}
     assert {"tỉnh", "huyện", "tp.", "thành phố"} <= words
     assert RESOLVER.prefixes == GeoResolver(GEO).prefixes == prefixes
-    without = GeoResolver(GEO, prefixes={"province": [], "district": [], "any": []})
+    lexicon = load_lexicon(REFERENCE_DIR)
+    without = GeoResolver(GEO, lexicon | {"geo_prefixes": {k: [] for k in prefixes}})
     for written, code in [("huyện Tam Đường, Lai Châu", "106"), ("TP. Vinh", "412")]:
         assert RESOLVER.resolve(written) == code
         with pytest.raises(ReferenceError, match=rf"^unknown geo {written!r}"):
@@ -203,13 +204,6 @@ def test_an_unknown_code_or_name_without_close_ones_says_so() -> None:
         assert str(raised.value) == f"unknown geo {written!r}."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/reference/geography.py:141-147: a prefixed name that does not match a full "
-    "name with its diacritics loses its prefix, so the level it names is lost and the bare "
-    "name's rule picks the province: 'Thành phố Kon Tum' is the city 608, 'thanh pho kon tum' "
-    "and 'TP. Kon Tum' the province 62",
-)
 @pytest.mark.parametrize(
     ("written", "code"),
     [("thanh pho kon tum", "608"), ("TP. Kon Tum", "608"), ("huyen dien bien", "100")],
@@ -218,12 +212,6 @@ def test_a_prefix_naming_a_city_or_district_is_kept(written: str, code: str) -> 
     assert RESOLVER.resolve(written) == code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/reference/geography.py:161-163: the exact key keeps tone-mark placement, so "
-    "'Hòa Bình' (new style) matches only the city 148 'Hòa Bình' and skips the province 17 "
-    "spelt 'Hoà Bình' (old style): a sidecar's bare province name resolves to a city",
-)
 def test_tone_mark_placement_does_not_change_the_place() -> None:
     assert RESOLVER.resolve("Hòa Bình") == RESOLVER.resolve("Hoà Bình") == "17"
 
@@ -265,3 +253,43 @@ def test_a_name_two_children_share_is_not_placed():
     assert "817" in bare.reason and "820" in bare.reason
     assert RESOLVER.within("82", "Huyện Cai Lậy").code == "820"
     assert RESOLVER.within("82", "Thị xã Cai Lậy").code == "817"
+
+
+# ------------------------------------------------------------------- names as printed
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Việt Nam", "VN"),
+        ("Toàn quốc", "VN"),
+        ("Cả nước", "VN"),
+        ("whole country", "VN"),
+        ("Thừa Thiên Huế", "46"),  # the province's name until 2025: today's Huế
+        ("Tỉnh Thừa Thiên Huế", "46"),
+        ("thua thien hue", "46"),
+        ("Bà Rịa - Vũng Tàu", "77"),
+        ("Bà Rịa-Vũng Tàu", "77"),
+        ("tỉnh Bà Rịa – Vũng Tàu", "77"),
+        ("TP. Hồ Chí Minh", "79"),
+        ("TP Hồ Chí Minh", "79"),
+        ("Thành phố Hồ Chí Minh", "79"),
+        ("Hoà Bình", "17"),
+        ("Khánh Hoà", "56"),
+        ("Khánh Hòa", "56"),
+        ("Thanh Hoá", "38"),
+    ],
+)
+def test_names_as_printed(written: str, code: str) -> None:
+    assert RESOLVER.resolve(written) == code
+
+
+def test_a_former_name_places_a_row_too() -> None:
+    assert RESOLVER.within("VN", "Thừa Thiên Huế").code == "46"
+    assert RESOLVER.within("VN", "Thừa Thiên - Huế").code == "46"
+
+
+def test_every_former_name_cites_its_source() -> None:
+    former = pd.read_csv(REFERENCE_DIR / "geo_former_names.csv", dtype=str)
+    assert former["source"].str.len().min() > 20
+    assert set(former["code"]) <= set(GEO["geo_code"])
