@@ -26,12 +26,20 @@ from pipeline.settings import export_figures, figures_dir
 
 FONT = "DejaVu Sans"
 
-STATUS_ORDER = ["met", "not_met", "no_baseline", "qualitative"]
+STATUS_ORDER = ["met", "not_met", "not_comparable", "no_baseline", "qualitative"]
 STATUS_COLORS = {
     "met": "#029e73",
     "not_met": "#d55e00",
+    "not_comparable": "#7f6a5a",
     "no_baseline": "#bdbdbd",
     "qualitative": "#8172b3",
+}
+STATUS_MARKS = {
+    "met": "✓",
+    "not_met": "✗",
+    "not_comparable": "≠",
+    "no_baseline": "·",
+    "qualitative": "?",
 }
 PROGRESS_COLORS = {
     "on_track": "#029e73",

@@ -18,6 +18,7 @@ from matplotlib.patches import Patch
 from pipeline.analysis.charts.base import (
     PROGRESS_COLORS,
     STATUS_COLORS,
+    STATUS_MARKS,
     STATUS_ORDER,
     _chars,
     _finish,
@@ -158,7 +159,7 @@ def status_heatmap(gap: pd.DataFrame, lang: str = "en", note: str = "") -> Figur
         column=df["geo_name"].map(nfc) + " · " + df["target_year"].astype(str),
         indicator_name=df["indicator_name"].map(nfc),
         code=df["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}),
-        text=df["status"].map({"met": "✓", "not_met": "✗", "no_baseline": "·", "qualitative": "?"}),
+        text=df["status"].map(STATUS_MARKS),
     )
     columns = list(dict.fromkeys(df["column"]))
     order = df.sort_values(["domain", "indicator_name"])["indicator_name"].unique()
@@ -191,9 +192,8 @@ def status_heatmap(gap: pd.DataFrame, lang: str = "en", note: str = "") -> Figur
     )
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
-    marks = {"met": "✓", "not_met": "✗", "no_baseline": "·", "qualitative": "?"}
     handles = [
-        Patch(color=STATUS_COLORS[s], label=f"{marks[s]} {t(s, lang)}") for s in STATUS_ORDER
+        Patch(color=STATUS_COLORS[s], label=f"{STATUS_MARKS[s]} {t(s, lang)}") for s in STATUS_ORDER
     ]
     fig.legend(
         handles=handles,
