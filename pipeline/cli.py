@@ -143,14 +143,28 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from pipeline.analysis import notebooks
+    """Execute every notebook against the current build and stamp what the outputs came from."""
+    from pipeline.analysis import notebooks, stamp
+    from pipeline.settings import warehouse_path
 
+    wh = warehouse_path()
+    stale = [
+        p for p in stamp.build_inputs() if not wh.exists() or p.stat().st_mtime > wh.stat().st_mtime
+    ]
+    if stale:
+        print(
+            f"{wh} is older than {stale[0]} (and {len(stale) - 1} more): run `make notebooks`, "
+            "which builds first",
+            file=sys.stderr,
+        )
+        return 2
     notebooks.run_notebooks()
+    print(f"inputs stamped in {stamp.write_stamp()}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    p = argparse.ArgumentParser(prog="chitieu", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="extract, validate and swap in data/curated/warehouse.duckdb")
     b.add_argument(

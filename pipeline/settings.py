@@ -26,6 +26,8 @@ REPORTS_DIR = ROOT / "reports"
 FIGURES_DIR = REPORTS_DIR / "figures"
 DATA_DOCS_DIR = REPORTS_DIR / "data-docs"
 BENCH_REPORT_DIR = REPORTS_DIR / "bench"
+# what the committed notebook outputs and figures were made from (written by make notebooks)
+NOTEBOOKS_STAMP = REPORTS_DIR / "notebooks.stamp.json"
 
 # -------------------------------------------------------------------- environment variables
 ENV_WAREHOUSE = "CHITIEU_WAREHOUSE"  # the warehouse file readers open (default: curated)
