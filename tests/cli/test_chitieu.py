@@ -15,17 +15,34 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import cli_output
+from pipeline import cli, cli_output
 from pipeline.settings import ROOT
 
 CHITIEU = Path(sys.executable).with_name("chitieu")
 
 
 def chitieu(*args: str, warehouse: Path, **kw) -> subprocess.CompletedProcess:
+    """The installed console script, as a shell runs it (from another folder)."""
     env = {**os.environ, "CHITIEU_WAREHOUSE": str(warehouse)}
     return subprocess.run(
         [str(CHITIEU), *args], capture_output=True, text=True, env=env, cwd="/", **kw
     )
+
+
+@pytest.fixture()
+def run(seed_build, capsys, monkeypatch):
+    """The same command in this process (what the script calls), for the output formats."""
+    monkeypatch.setenv("CHITIEU_WAREHOUSE", str(seed_build))
+
+    def go(*args: str) -> subprocess.CompletedProcess:
+        try:
+            code = cli.main(list(args))
+        except SystemExit as e:  # argparse refuses the arguments
+            code = e.code
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+    return go
 
 
 def test_the_console_script_is_installed_in_the_venv_and_runs_from_anywhere(seed_build):
@@ -77,13 +94,12 @@ def test_python_dash_m_pipeline_is_the_same_command(seed_build):
     assert json.loads(r.stdout) == [{"one": 1}]
 
 
-def test_csv_parses_back_with_lists_joined_and_one_spelling_for_missing(seed_build):
-    r = chitieu(
+def test_csv_parses_back_with_lists_joined_and_one_spelling_for_missing(seed_build, run):
+    r = run(
         "sql",
         "SELECT observation_id, flags, correction_ids, value, year, is_estimate, condition "
         "FROM observation ORDER BY observation_id",
         "--csv",
-        warehouse=seed_build,
     )
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     con = duckdb.connect(str(seed_build), read_only=True)
@@ -109,14 +125,13 @@ def test_csv_parses_back_with_lists_joined_and_one_spelling_for_missing(seed_bui
     assert "'unit_corrected' 'restated'" not in text
 
 
-def test_json_keeps_types_lists_and_nulls(seed_build):
-    r = chitieu(
+def test_json_keeps_types_lists_and_nulls(seed_build, run):
+    r = run(
         "sql",
         "SELECT geo_code, target_year, baseline_value, baseline_is_estimate, caveats, "
         "baseline_flags, status FROM gap WHERE geo_code IN ('62', '08') "
         "AND indicator_code = 'infant_mortality_rate' ORDER BY geo_code, target_year",
         "--json",
-        warehouse=seed_build,
     )
     rows = json.loads(r.stdout)
     assert rows[0] == {
@@ -133,12 +148,11 @@ def test_json_keeps_types_lists_and_nulls(seed_build):
     assert kt["caveats"] == ["estimate"] and kt["baseline_flags"] == ["estimate"]
 
 
-def test_the_table_spells_missing_values_once_and_names_the_rest(seed_build):
-    r = chitieu(
+def test_the_table_spells_missing_values_once_and_names_the_rest(seed_build, run):
+    r = run(
         "sql",
         "SELECT geo_code, baseline_value, baseline_is_estimate, baseline_flags, "
         "target_year FROM gap WHERE geo_code = '08' LIMIT 3",
-        warehouse=seed_build,
     )
     lines = r.stdout.splitlines()
     assert lines[0].split() == [
@@ -151,20 +165,20 @@ def test_the_table_spells_missing_values_once_and_names_the_rest(seed_build):
     assert set(lines[1]) == {"-", " "}
     for line in lines[2:]:
         assert line.split()[1:4] == ["NULL", "NULL", "NULL"]
-    none = chitieu("sql", "SELECT * FROM geo WHERE false", warehouse=seed_build)
+    none = run("sql", "SELECT * FROM geo WHERE false")
     assert none.stdout.endswith("(no rows)\n")
 
 
-def test_sources_in_every_format(seed_build):
-    table = chitieu("sources", warehouse=seed_build).stdout
+def test_sources_in_every_format(seed_build, run):
+    table = run("sources").stdout
     assert "kon-tum-2024-health-strategy-plan" in table
-    rows = json.loads(chitieu("sources", "--json", warehouse=seed_build).stdout)
+    rows = json.loads(run("sources", "--json").stdout)
     assert {r["source_id"] for r in rows} >= {"kon-tum-2024-health-strategy-plan"}
-    assert "--csv" in chitieu("sql", "x", "--csv", "--json", warehouse=seed_build).stderr
+    assert "--csv" in run("sql", "x", "--csv", "--json").stderr
 
 
-def test_a_bad_query_says_so_on_stderr(seed_build):
-    r = chitieu("sql", "SELECT * FROM nowhere", "--csv", warehouse=seed_build)
+def test_a_bad_query_says_so_on_stderr(seed_build, run):
+    r = run("sql", "SELECT * FROM nowhere", "--csv")
     assert r.returncode == 1 and r.stdout == "" and "query failed" in r.stderr
     assert "Traceback" not in r.stderr
 
