@@ -11,14 +11,15 @@ BUILD_INPUTS := $(wildcard data/raw/*) $(wildcard data/reference/*) \
                 $(wildcard expectations/*.json) pyproject.toml \
                 $(shell find pipeline -type f -not -path '*/__pycache__/*')
 
-.PHONY: build test lint docs notebooks lab bench clean lock help
+.PHONY: build test lint docs notebooks lab sql bench clean lock help
 
 help:
 	@echo "make build      create .venv (first use) and build $(WAREHOUSE) + Parquet"
 	@echo "make test       build, then run the test suite (unit, integration, notebooks)"
 	@echo "make docs       render Great Expectations Data Docs to reports/data-docs/"
 	@echo "make notebooks  execute notebooks in place, export figures and HTML to reports/"
-	@echo "make lab        JupyterLab on notebooks/"
+	@echo "make lab        JupyterLab on notebooks/ (LAB_ARGS=\"--ip=0.0.0.0 --no-browser\" in a container)"
+	@echo "make sql Q=\"select ...\" [ARGS=--csv|--json]   a read-only query, result on stdout"
 	@echo "make bench      synthetic 100 / 1,000-document benchmark (not part of test)"
 	@echo "make lint       ruff"
 	@echo "make clean      remove build outputs (keeps .venv)"
@@ -49,8 +50,17 @@ docs: build
 notebooks: build
 	$(BIN)/python -m pipeline notebooks
 
+# JupyterLab refuses to start as root (as in most containers) unless told to; a user needs no flag.
+LAB_USER_ID ?= $(shell id -u)
 lab: build
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(LAB_USER_ID)),--allow-root) $(LAB_ARGS)
+
+# make sql Q="select ..." [ARGS=--csv|--json]: the build (if anything changed) logs to stderr,
+# so stdout holds the result only. Q is read from the environment: quote it for the shell only.
+sql: $(STAMP)
+	@test -n "$$Q" || { echo 'usage: make sql Q="select ..." [ARGS=--csv|--json]' >&2; exit 2; }
+	@$(MAKE) --no-print-directory build >&2
+	@$(BIN)/chitieu sql "$$Q" $(ARGS)
 
 # make bench SIZES="1000 10000" measures other corpus sizes
 bench: $(STAMP)

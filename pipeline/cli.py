@@ -1,9 +1,11 @@
-"""Command line: the commands of ``python -m pipeline``
-(build, sql, sources, explain, docs, notebooks)."""
+"""Command line: ``chitieu`` (or ``python -m pipeline``) build, sql, sources, explain, docs,
+notebooks. Query results print as a table, ``--csv`` or ``--json`` (``pipeline/cli_output.py``)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -11,23 +13,15 @@ from pathlib import Path
 from pipeline.errors import BuildError, InputError
 
 
-def _print_frame(df, csv: bool) -> None:
-    import pandas as pd
+def _output_format(args: argparse.Namespace) -> str:
+    return "csv" if args.csv else "json" if args.json else "table"
 
-    if csv:
-        df.to_csv(sys.stdout, index=False)
-        return
-    with pd.option_context(
-        "display.max_rows",
-        500,
-        "display.max_columns",
-        50,
-        "display.width",
-        200,
-        "display.max_colwidth",
-        60,
-    ):
-        print(df.to_string(index=False) if len(df) else "(no rows)")
+
+def _add_format_options(p: argparse.ArgumentParser) -> None:
+    """--csv / --json; the rules for each value are in pipeline/cli_output.py (and the README)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--csv", action="store_true", help="CSV with a header (lists ;-joined)")
+    g.add_argument("--json", action="store_true", help="a JSON array of objects")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -50,6 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
+    from pipeline import cli_output
     from pipeline.warehouse import connect
 
     try:
@@ -58,7 +53,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return 2
     try:
-        _print_frame(con.execute(args.query).df(), args.csv)
+        cli_output.write(con.execute(args.query), _output_format(args), sys.stdout)
     except duckdb.Error as e:
         print(f"query failed: {e}", file=sys.stderr)
         return 1
@@ -67,25 +62,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+SOURCES_SQL = """
+    SELECT s.source_id, s.geo_code, g.name_vi AS geo,
+           (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id) AS observations,
+           (SELECT count(*) FROM unmapped u WHERE u.source_id = s.source_id) AS unmapped,
+           (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+              AND len(o.flags) > 0) AS flagged,
+           (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+              AND list_contains(o.flags, 'conflict')) AS conflicts,
+           (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
+              AND list_contains(o.flags, 'unit_corrected')) AS units_corrected,
+           s.n_corrections AS corrections,
+           array_to_string(s.layouts, ',') AS layouts
+    FROM source_document s JOIN geo g USING (geo_code) ORDER BY s.source_id"""
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
+    from pipeline import cli_output
     from pipeline.warehouse import connect
 
     con = connect()
-    df = con.execute("""
-        SELECT s.source_id, s.geo_code, g.name_vi AS geo,
-               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id) AS observations,
-               (SELECT count(*) FROM unmapped u WHERE u.source_id = s.source_id) AS unmapped,
-               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
-                  AND len(o.flags) > 0) AS flagged,
-               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
-                  AND list_contains(o.flags, 'conflict')) AS conflicts,
-               (SELECT count(*) FROM observation o WHERE o.source_id = s.source_id
-                  AND list_contains(o.flags, 'unit_corrected')) AS units_corrected,
-               s.n_corrections AS corrections,
-               array_to_string(s.layouts, ',') AS layouts
-        FROM source_document s JOIN geo g USING (geo_code) ORDER BY s.source_id""").df()
-    con.close()
-    _print_frame(df, args.csv)
+    try:
+        cli_output.write(con.execute(SOURCES_SQL), _output_format(args), sys.stdout)
+    finally:
+        con.close()
     return 0
 
 
@@ -143,14 +143,28 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from pipeline.analysis import notebooks
+    """Execute every notebook against the current build and stamp what the outputs came from."""
+    from pipeline.analysis import notebooks, stamp
+    from pipeline.settings import warehouse_path
 
+    wh = warehouse_path()
+    stale = [
+        p for p in stamp.build_inputs() if not wh.exists() or p.stat().st_mtime > wh.stat().st_mtime
+    ]
+    if stale:
+        print(
+            f"{wh} is older than {stale[0]} (and {len(stale) - 1} more): run `make notebooks`, "
+            "which builds first",
+            file=sys.stderr,
+        )
+        return 2
     notebooks.run_notebooks()
+    print(f"inputs stamped in {stamp.write_stamp()}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    p = argparse.ArgumentParser(prog="chitieu", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="extract, validate and swap in data/curated/warehouse.duckdb")
     b.add_argument(
@@ -159,11 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     b.set_defaults(func=cmd_build)
     q = sub.add_parser("sql", help="run a read-only query against the warehouse")
     q.add_argument("query")
-    q.add_argument("--csv", action="store_true")
+    _add_format_options(q)
     q.add_argument("--warehouse", help="path to a warehouse file (default: data/curated)")
     q.set_defaults(func=cmd_sql)
     s = sub.add_parser("sources", help="documents with counts of observations, unmapped, flags")
-    s.add_argument("--csv", action="store_true")
+    _add_format_options(s)
     s.set_defaults(func=cmd_sources)
     e = sub.add_parser("explain", help="an observation with the source lines around it")
     e.add_argument("observation_id")
@@ -175,3 +189,21 @@ def main(argv: list[str] | None = None) -> int:
     n.set_defaults(func=cmd_notebooks)
     args = p.parse_args(argv)
     return args.func(args)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The ``chitieu`` console script: :func:`main`, quiet when its reader goes away.
+
+    A closed pipe (``chitieu sql ... | head -2``) ends the command silently with status 141,
+    as the shell reports for ``cat`` in the same place (128 + SIGPIPE); Ctrl-C with 130.
+    """
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the error again when it flushes stdout at exit: point it nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        code = 128 + signal.SIGINT
+    raise SystemExit(code)

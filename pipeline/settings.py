@@ -26,6 +26,8 @@ REPORTS_DIR = ROOT / "reports"
 FIGURES_DIR = REPORTS_DIR / "figures"
 DATA_DOCS_DIR = REPORTS_DIR / "data-docs"
 BENCH_REPORT_DIR = REPORTS_DIR / "bench"
+# what the committed notebook outputs and figures were made from (written by make notebooks)
+NOTEBOOKS_STAMP = REPORTS_DIR / "notebooks.stamp.json"
 
 # -------------------------------------------------------------------- environment variables
 ENV_WAREHOUSE = "CHITIEU_WAREHOUSE"  # the warehouse file readers open (default: curated)
@@ -36,6 +38,9 @@ ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FI
 PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
 CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
+# The DuckDB storage format the warehouse is written in: v1.0.0 (storage version 64) is read by
+# every DuckDB client from 1.0 on, the command-line client and DBeaver of the 1.x line included.
+STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 
 
 def warehouse_path() -> Path:

@@ -1,29 +1,29 @@
 """Read helpers for notebooks: each takes an open (read-only) connection and returns a
-DataFrame, with place and indicator names in English or Vietnamese (``lang``)."""
+DataFrame, with place and indicator names in English or Vietnamese (``lang``). The tables of the
+``gap`` view live in ``gap_tables`` and are re-exported here."""
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.analysis.gap_tables import (  # the gap view's tables, here for the notebooks
+    deadline_actuals,
+    gap_years,
+    labelled_gap,
+    largest_gaps,
+    not_comparable,
+    read_with_care,
+    status_summary,
+)
 from pipeline.analysis.labels import check_lang as _lang
 from pipeline.analysis.labels import geo_label_sql
+from pipeline.analysis.labels import nfc_frame as _nfc
 from pipeline.marts import GAP_ORDER, GAP_ROWS_COMMENT
 from pipeline.settings import RAW_DIR, ROOT
-
-
-def _nfc(df: pd.DataFrame) -> pd.DataFrame:
-    """NFC-normalise every text column (one seed document is stored decomposed)."""
-    for c in df.columns:
-        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
-            df[c] = df[c].map(
-                lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
-            )
-    return df
 
 
 def _with_connection(con, fn):
@@ -104,30 +104,16 @@ def _arrow_read(t: pa.DataType) -> bool:
     )
 
 
-def labelled_gap(con: duckdb.DuckDBPyConnection, lang: str = "en") -> pd.DataFrame:
-    """``gap`` with the place, indicator, unit and domain named in ``lang``."""
-    lang = _lang(lang)
-    df = con.execute(
-        f"""
-        SELECT g.*, {geo_label_sql(lang)} AS geo_name, geo.level AS geo_level,
-               i.name_{lang} AS indicator_name, i.domain,
-               u.symbol AS unit_symbol, u.name_{lang} AS unit_name
-        FROM gap g
-        JOIN geo USING (geo_code)
-        JOIN indicator i USING (indicator_code)
-        JOIN unit u ON u.unit_code = g.unit_code
-        ORDER BY i.domain, g.indicator_code, g.geo_code, g.target_year, g.target_source_id"""
-    ).df()
-    return _nfc(df)
-
-
 def labelled_observations(
     con: duckdb.DuckDBPyConnection,
     lang: str = "en",
     indicator_code: str | None = None,
+    target_years: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Every numeric, non-restated observation with names in ``lang`` (optionally one indicator)."""
+    """Every numeric, non-restated observation with names in ``lang`` (optionally one indicator;
+    optionally only the targets for ``target_years``, with every actual)."""
     lang = _lang(lang)
+    years = None if target_years is None else [int(y) for y in target_years]
     df = con.execute(
         f"""
         SELECT o.observation_id, o.source_id, o.geo_code, {geo_label_sql(lang)} AS geo_name,
@@ -135,7 +121,7 @@ def labelled_observations(
                o.year, o.kind, o.is_estimate, o.comparator, o.value, o.value_upper,
                o.unit_code, u.symbol AS unit_symbol, u.name_{lang} AS unit_name,
                coalesce(list_contains(o.flags, 'conflict'), false) AS conflict,
-               o.line_start, o.quote
+               o.line_start, o.quote, o.flags
         FROM observation o
         JOIN geo USING (geo_code)
         JOIN indicator i USING (indicator_code)
@@ -143,8 +129,9 @@ def labelled_observations(
         WHERE o.value IS NOT NULL
           AND NOT coalesce(list_contains(o.flags, 'restated'), false)
           AND (? IS NULL OR o.indicator_code = ?)
+          AND (o.kind = 'actual' OR ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], o.year))
         ORDER BY o.geo_code, o.year, o.kind, o.line_start""",
-        [indicator_code, indicator_code],
+        [indicator_code, indicator_code, years, years],
     ).df()
     return _nfc(df)
 
@@ -258,51 +245,6 @@ def trace(
     return row
 
 
-# ---------------------------------------------------------------------------- gap tables
-
-
-def largest_gaps(
-    con: duckdb.DuckDBPyConnection, lang: str = "en", n: int | None = 15
-) -> pd.DataFrame:
-    """Targets not yet met, the steepest first: ranked by the compound annual rate required
-    (unit-free, so indicators compare), with the absolute change per year in the unit."""
-    df = labelled_gap(con, lang)
-    df = df[df["status"] == "not_met"].copy()
-    df["_rank"] = df["required_annual_rate"].abs()
-    df = df.sort_values(["_rank", "gap_to_close"], ascending=False, na_position="last")
-    cols = [
-        "geo_name",
-        "indicator_name",
-        "baseline_year",
-        "baseline_value",
-        "baseline_is_estimate",
-        "target_year",
-        "comparator",
-        "target_value",
-        "unit_code",
-        "unit_symbol",
-        "unit_name",
-        "gap_to_close",
-        "years_left",
-        "required_annual_change",
-        "required_annual_rate",
-        "progress_class",
-        "target_observation_id",
-    ]
-    out = df[cols].reset_index(drop=True)
-    return out.head(n) if n else out
-
-
-def status_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Counts of gap rows by target year and status."""
-    return con.execute(
-        """
-        PIVOT (SELECT target_year, status FROM gap) ON status IN
-          ('met', 'not_met', 'no_baseline', 'qualitative')
-        USING count(*) GROUP BY target_year ORDER BY target_year"""
-    ).df()
-
-
 # ----------------------------------------------------------------------------- the audit
 
 
@@ -374,3 +316,29 @@ def flag_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM source_document s LEFT JOIN f USING (source_id)
         GROUP BY ALL ORDER BY s.source_id, f.flag"""
     ).df()
+
+
+__all__ = [
+    "conflicts",
+    "corrections_applied",
+    "coverage_frame",
+    "deadline_actuals",
+    "flag_counts",
+    "frame",
+    "gap_frame",
+    "gap_query",
+    "gap_years",
+    "labelled_gap",
+    "labelled_observations",
+    "largest_gaps",
+    "not_comparable",
+    "qualitative_targets",
+    "raw_path",
+    "read_with_care",
+    "sources_frame",
+    "status_summary",
+    "table_counts",
+    "trace",
+    "unit_conversions",
+    "unit_corrections",
+]

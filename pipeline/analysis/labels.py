@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 LANGS = ("en", "vi")
@@ -37,3 +39,13 @@ def geo_label_sql(lang: str, alias: str = "geo") -> str:
         [*([_sql_text(before)] if before else []), name, *([_sql_text(after)] if after else [])]
     )
     return f"CASE WHEN {alias}.level = 'district' THEN {district} ELSE {name} END"
+
+
+def nfc_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """NFC-normalise every text column (one seed document is stored decomposed)."""
+    for c in df.columns:
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
+            df[c] = df[c].map(
+                lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
+            )
+    return df

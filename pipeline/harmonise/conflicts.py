@@ -1,6 +1,8 @@
 """Several figures of one document for the same indicator, year and kind: conflict or restatement.
 
-Both are kept (nothing lost); the flags say which, and ``flag_detail`` says where the others are.
+All are kept (nothing lost); the flags say which, and ``flag_detail`` says where the others are.
+A restatement is the same figure with the same comparator; the same figure with another
+comparator (``trên 7,6`` and ``đạt 7,6``) is two statements, both flagged ``comparator_differs``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from collections import defaultdict
 
 def flag_conflicts(rows: list[dict]) -> None:
     """Several figures for one (place, indicator, year, kind, sex, residence): differing ones
-    conflict, equal ones restate."""
+    conflict; an equal figure with the same comparator restates, with another comparator is
+    kept and flagged."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         key = (r["geo_code"], r["indicator_code"], r["year"], r["kind"], r["sex"], r["residence"])
@@ -31,13 +34,30 @@ def flag_conflicts(rows: list[dict]) -> None:
                     "for this indicator and year"
                 )
         else:
-            first = group[0]
-            for r in group[1:]:
-                r["flags"].append("restated")
-                note = f"restated: same figure first stated at line {first['line_start']}"
-                if r["comparator"] != first["comparator"]:
-                    note += (
-                        f" (there with comparator {first['comparator']!r}, "
-                        f"here {r['comparator']!r})"
-                    )
-                r["flag_detail"].append(note)
+            _flag_restatements(group)
+
+
+def _flag_restatements(group: list[dict]) -> None:
+    """One figure stated several times (in line order). A statement repeating an earlier one's
+    figure *and* comparator is ``restated``; where the comparators differ (``trên 7,6`` and
+    ``đạt 7,6``) every statement is kept and flagged ``comparator_differs``, naming the others."""
+    first: dict[object, dict] = {}
+    for r in group:
+        earlier = first.setdefault(r["comparator"], r)
+        if earlier is not r:
+            r["flags"].append("restated")
+            r["flag_detail"].append(
+                f"restated: same figure first stated at line {earlier['line_start']}"
+            )
+    if len(first) < 2:
+        return
+    for r in group:
+        others = [
+            f"{o['value_reported']!r} with comparator {o['comparator']!r} (line {o['line_start']})"
+            for o in first.values()
+            if o["comparator"] != r["comparator"]
+        ]
+        r["flags"].append("comparator_differs")
+        r["flag_detail"].append(
+            f"comparator_differs: the same document also states this figure as {', '.join(others)}"
+        )

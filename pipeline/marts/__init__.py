@@ -44,8 +44,20 @@ GAP_COLUMNS = [
     "target_observation_id",
     "baseline_observation_id",
     "baseline_conflict",
+    "baseline_flags",
+    "target_flags",
+    "baseline_condition",
+    "target_condition",
+    "status_reason",
+    "caveats",
 ]
-STATUSES = ("met", "not_met", "no_baseline", "qualitative")
+STATUSES = ("met", "not_met", "not_comparable", "no_baseline", "qualitative")
+# status_reason of each status the view does not measure (met and not_met have none)
+STATUS_REASONS = {
+    "not_comparable": "conditions_differ",
+    "no_baseline": "no_actual_before_target_year",
+    "qualitative": "target_in_words",
+}
 PROGRESS_CLASSES = ("on_track", "acceleration_needed", "stagnation_or_regression")
 
 GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_observation_id"

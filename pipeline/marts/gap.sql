@@ -1,7 +1,9 @@
 -- gap: each place's targets against its latest actual before the target year.
 --
 -- One row per target statement (the first, non-restated statement of a document for a place,
--- indicator, year and kind). Documented column by column in docs/gap.md.
+-- indicator, year and kind). Documented column by column in docs/gap.md. Every row carries the
+-- flags and conditions of both figures it compares; a pair measured under different conditions
+-- is `not_comparable`, never `met` or `not_met`.
 --
 -- Runs as is in any DuckDB client connected to a built warehouse (read-write): it creates or
 -- replaces the view `gap`. The build runs this file, then stores the view's rows in `gap_rows`
@@ -14,7 +16,10 @@ WITH
 params AS (
   SELECT 0.95 AS on_track,      -- progress_ratio from here on: on track
          0.10 AS acceleration,  -- from here to on_track: acceleration needed; below: stagnation
-         1e-9 AS eps
+         1e-9 AS eps,
+         -- flags of either figure that say "read with care": listed in `caveats`
+         ['unit_corrected', 'conflict', 'estimate', 'preliminary', 'correction_applied',
+          'comparator_differs'] AS caveat_flags
 ),
 -- one statement per (place, indicator, year, kind, document): the first stated, non-restated
 -- row; `stated_conflict` is true when the document gives different figures for it
@@ -30,7 +35,14 @@ first_statement AS (
 statement AS (
   SELECT o.observation_id, o.geo_code, o.indicator_code, o.year, o.kind, o.source_id,
          o.comparator, o.value, o.value_upper, o.value_reported, o.unit_code, o.is_estimate,
-         f.stated_conflict
+         f.stated_conflict, o.condition,
+         -- the observation's flags, plus `estimate` when it is printed as one
+         list_concat(coalesce(o.flags, []::VARCHAR[]),
+                     CASE WHEN o.is_estimate AND NOT coalesce(list_contains(o.flags, 'estimate'),
+                                                              false)
+                          THEN ['estimate'] ELSE []::VARCHAR[] END) AS flags,
+         -- the condition as compared: case and runs of white space do not matter
+         coalesce(lower(regexp_replace(trim(o.condition), '\s+', ' ', 'g')), '') AS condition_key
   FROM first_statement f JOIN observation o USING (observation_id)
 ),
 target AS (SELECT * FROM statement WHERE kind = 'target'),
@@ -80,9 +92,13 @@ paired AS (
          t.value_upper AS target_value_upper, t.value_reported AS target_value_reported,
          t.stated_conflict AS target_conflict, t.observation_id AS target_observation_id,
          b.observation_id AS baseline_observation_id, b.stated_conflict AS baseline_conflict,
+         b.flags AS baseline_flags, t.flags AS target_flags,
+         b.condition AS baseline_condition, t.condition AS target_condition,
          t.year - b.year AS years_left,
+         b.condition_key <> t.condition_key AS conditions_differ,
          CASE
            WHEN t.value IS NULL OR b.value IS NULL THEN NULL
+           WHEN b.condition_key <> t.condition_key THEN NULL  -- not the same thing measured
            WHEN t.comparator = '<' THEN b.value < t.value - p.eps
            WHEN t.comparator = '<=' THEN b.value <= t.value + p.eps
            WHEN t.comparator = '>' THEN b.value > t.value + p.eps
@@ -103,10 +119,11 @@ measured AS (
          CASE
            WHEN target_value IS NULL THEN 'qualitative'
            WHEN baseline_value IS NULL THEN 'no_baseline'
+           WHEN conditions_differ THEN 'not_comparable'
            WHEN is_met THEN 'met'
            ELSE 'not_met'
          END AS status,
-         round(target_value - baseline_value, 10) AS gap,
+         CASE WHEN is_met IS NOT NULL THEN round(target_value - baseline_value, 10) END AS gap,
          CASE WHEN is_met THEN 0.0
               WHEN NOT is_met THEN round(abs(target_value - baseline_value), 10)
          END AS gap_to_close,
@@ -128,12 +145,13 @@ SELECT geo_code, indicator_code, unit_code, direction,
        gap, gap_to_close, status, years_left,
        round(gap_to_close / years_left, 10) AS required_annual_change,
        CASE WHEN status = 'met' THEN 0.0
-            WHEN baseline_value > 0 AND target_value >= 0 AND years_left > 0
+            WHEN status = 'not_met' AND baseline_value > 0 AND target_value >= 0
+                 AND years_left > 0
             THEN pow(target_value / baseline_value, 1.0 / years_left) - 1
        END AS required_annual_rate,
        trend_start_year, trend_start_value,
        observed_annual_rate, projected_value,
-       CASE WHEN abs(target_value - baseline_value) > p.eps
+       CASE WHEN status IN ('met', 'not_met') AND abs(target_value - baseline_value) > p.eps
             THEN (projected_value - baseline_value) / (target_value - baseline_value)
        END AS progress_ratio,
        CASE WHEN status <> 'not_met' OR projected_value IS NULL
@@ -145,6 +163,14 @@ SELECT geo_code, indicator_code, unit_code, direction,
             ELSE 'stagnation_or_regression'
        END AS progress_class,
        target_value_upper, target_value_reported, target_conflict,
-       target_observation_id, baseline_observation_id, baseline_conflict
+       target_observation_id, baseline_observation_id, baseline_conflict,
+       baseline_flags, target_flags, baseline_condition, target_condition,
+       CASE status
+         WHEN 'not_comparable' THEN 'conditions_differ'
+         WHEN 'no_baseline' THEN 'no_actual_before_target_year'
+         WHEN 'qualitative' THEN 'target_in_words'
+       END AS status_reason,
+       list_sort(list_intersect(list_concat(coalesce(baseline_flags, []::VARCHAR[]),
+                                            target_flags), p.caveat_flags)) AS caveats
 FROM projected
 CROSS JOIN params p;

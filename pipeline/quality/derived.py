@@ -145,11 +145,117 @@ def _derive_unmapped(unm: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw) -> None
     ]
 
 
-def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
-    """DataFrames to validate (tables plus helper columns) and the suite parameters."""
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+def _flags_of(o: pd.Series | None) -> list | None:
+    """An observation's flags as `gap` carries them: plus 'estimate' when printed as one."""
+    if o is None:
+        return None
+    flags = _as_list(o["flags"])
+    estimate = not _missing(o["is_estimate"]) and bool(o["is_estimate"])
+    return [*flags, "estimate"] if estimate and "estimate" not in flags else flags
+
+
+def _condition_key(c: Any) -> str:
+    return "" if _missing(c) else " ".join(str(c).split()).lower()
+
+
+def _gap_row_checks(g: dict, t: pd.Series | None, b: pd.Series | None) -> dict[str, bool]:
+    """The helper columns of one `gap` row, ``t`` and ``b`` its target and baseline."""
+    measured = g["status"] in ("met", "not_met")
+    caveats = set(_as_list(g["caveats"]))
+    flags = set(_as_list(g["baseline_flags"])) | set(_as_list(g["target_flags"]))
+    differ = _condition_key(g["baseline_condition"]) != _condition_key(g["target_condition"])
+    numeric = not _missing(g["baseline_value"]) and not _missing(g["target_value"])
+    key = (g["geo_code"], g["indicator_code"])
+    return {
+        "target_is_a_stated_target": t is not None
+        and (t["kind"], t["year"], t["source_id"], t["geo_code"], t["indicator_code"])
+        == ("target", g["target_year"], g["target_source_id"], *key)
+        and "restated" not in _as_list(t["flags"]),
+        "baseline_is_an_earlier_actual": (
+            b is None
+            if _missing(g["baseline_observation_id"])
+            else b is not None
+            and (b["kind"], b["year"], b["value"], b["geo_code"], b["indicator_code"])
+            == ("actual", g["baseline_year"], g["baseline_value"], *key)
+            and b["year"] < g["target_year"]
+        ),
+        "flags_travel": _as_list(g["target_flags"]) == _flags_of(t)
+        and (
+            _missing(g["baseline_flags"])
+            if b is None
+            else _as_list(g["baseline_flags"]) == _flags_of(b)
+        ),
+        "conditions_travel": all(
+            (_missing(g[col]) and (o is None or _missing(o["condition"])))
+            or (o is not None and g[col] == o["condition"])
+            for col, o in (("target_condition", t), ("baseline_condition", b))
+        ),
+        "caveats_from_flags": caveats <= flags,
+        "measured_only_when_comparable": measured == _missing(g["status_reason"])
+        and (measured or _missing(g["gap_to_close"])),
+        "not_comparable_when_conditions_differ": not numeric
+        or (g["status"] == "not_comparable") == differ,
+    }
+
+
+def _derive_gap(gap: pd.DataFrame, obs: pd.DataFrame) -> None:
+    """gap: each row against the two observations it names (before their flags are joined)."""
+    by_id = _first_by(obs, "observation_id")
+
+    def get(oid: Any) -> pd.Series | None:
+        return None if _missing(oid) or oid not in by_id.index else by_id.loc[oid]
+
+    checks = [
+        _gap_row_checks(g, get(g["target_observation_id"]), get(g["baseline_observation_id"]))
+        for g in gap.to_dict("records")
+    ]
+    for name in checks[0] if checks else ():
+        gap[name] = [c[name] for c in checks]
+    for col in ("baseline_flags", "target_flags", "caveats"):
+        gap[col] = gap[col].map(lambda v: None if _missing(v) else ",".join(_as_list(v)))
+
+
+def _derive_corrections(cor: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw) -> None:
+    file_name = cor["source_id"].map(by_src["file_name"]).tolist()
+    cor["quote_in_source"] = [
+        raw.contains(f, q) for f, q in zip(file_name, cor["quote"].tolist(), strict=True)
+    ]
+    cor["active_touched_observations"] = (cor["status"] != "active") | (cor["n_observations"] >= 1)
+
+
+def _derive_published(t: dict[str, pd.DataFrame]) -> None:
+    """build_info and validation_result, on a published warehouse."""
+    if "build_info" in t:
+        n = {k: len(t[k]) for k in ("observation", "unmapped", "source_document")}
+        info = t["build_info"]
+        info["counts_match_tables"] = (
+            (info["n_observations"] == n["observation"])
+            & (info["n_unmapped"] == n["unmapped"])
+            & (info["n_sources"] == n["source_document"])
+        )
+    if "validation_result" in t:
+        vr = t["validation_result"]
+        vr["suite_known"] = vr["suite"].isin(SUITES)
+        vr["no_error_published"] = (vr["severity"] != "error") | vr["success"].fillna(False)
+
+
+# every suite needs these tables: its own, and those its parameters and helper columns read
+BASE_TABLES = ("geo", "geo_2025", "unit", "indicator", "source_document", "observation")
+
+
+def prepare(
+    path: Path, raw_dir: Path, names: tuple[str, ...] = SUITES
+) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
+    """DataFrames to validate for the suites ``names`` (tables plus helper columns) and the
+    suite parameters."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in (*SUITES, "geo_2025")}
+        wanted = dict.fromkeys((*BASE_TABLES, *names))
+        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in wanted}
     finally:
         con.close()
     raw = _Raw(raw_dir)
@@ -165,12 +271,19 @@ def prepare(path: Path, raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[st
         "source_ids": keys(t["source_document"], "source_id"),
     }
     _derive_geo(t["geo"])
+    t["geo_2025"]["has_predecessor"] = t["geo_2025"]["code"].isin(t["geo"]["successor_code_2025"])
     t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
     _derive_sources(t["source_document"], raw)
     by_ind = _first_by(t["indicator"], "indicator_code")
     by_src = _first_by(t["source_document"], "source_id")
+    if "gap" in t:
+        _derive_gap(t["gap"], t["observation"])  # before the observations' flags are joined
+    _derive_published(t)
     parent = dict(zip(t["geo"]["geo_code"], t["geo"]["parent_code"], strict=True))
     _derive_observations(t["observation"], by_ind, by_src, raw, parent)
-    _derive_unmapped(t["unmapped"], by_src, raw)
-    frames = {name: t[name].reset_index(drop=True) for name in SUITES}
+    if "unmapped" in t:
+        _derive_unmapped(t["unmapped"], by_src, raw)
+    if "correction" in t:
+        _derive_corrections(t["correction"], by_src, raw)
+    frames = {name: t[name].reset_index(drop=True) for name in names}
     return frames, params

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import extract, marts
+from pipeline import extract, marts, settings
 from pipeline.errors import BuildError
 from pipeline.extract import run as extract_run
 from pipeline.harmonise import observation_frame, unmapped_frame
@@ -77,7 +77,9 @@ class Staged:
     warnings: list[dict] = field(default_factory=list)
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.path), read_only=read_only)
+        # the file is created in a storage format older DuckDB clients read (and keeps it)
+        config = {"storage_compatibility_version": settings.STORAGE_COMPATIBILITY_VERSION}
+        return duckdb.connect(str(self.path), read_only=read_only, config=config)
 
     def discard(self) -> None:
         """Remove what is left of the staged files (after publishing, nothing is)."""
@@ -216,7 +218,7 @@ def gate(staged: Staged) -> None:
 
 
 def record(staged: Staged) -> None:
-    """Write `build_info` and export every table to Parquet beside the staged file."""
+    """Write `build_info` and export every table and view to Parquet beside the staged file."""
     stats = extract_run.last_stats
     info = build_info_table(
         catalog_hash=staged.catalog.hash,
@@ -231,7 +233,7 @@ def record(staged: Staged) -> None:
     )
     with staged.connect() as con:
         load(con, "build_info", info)
-        for table in TABLES:
+        for table in (*TABLES, *marts.VIEWS):  # every table and view, `gap` included
             target = staged.parquet_dir / f"{table}.parquet"
             con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
         con.execute("CHECKPOINT")

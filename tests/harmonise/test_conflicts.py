@@ -1,6 +1,7 @@
 """Several figures of one document for one indicator, year and kind: differing values are all
 kept and flagged ``conflict`` (each naming the others and their lines); an equal value stated
-again is flagged ``restated`` from its second statement on. Nothing is dropped either way."""
+again with the same comparator is flagged ``restated`` from its second statement on; with
+another comparator, every statement is flagged ``comparator_differs``. Nothing is dropped."""
 
 from __future__ import annotations
 
@@ -120,17 +121,46 @@ def test_an_equal_value_stated_again_is_restated(plan: tuple[Source, Document]) 
     rows = observations(
         plan,
         [
-            fig(doc, "Bảo hiểm y tế: trên 95%", INSURANCE, 95.0, comparator=">"),
-            fig(doc, "Bảo hiểm y tế: 95%", INSURANCE, 95.0, comparator="="),
             fig(doc, "Tỷ lệ tham gia bảo hiểm y tế đạt 95%", INSURANCE, 95.0, comparator="="),
+            fig(doc, "Bảo hiểm y tế: 95%", INSURANCE, 95.0, comparator="="),
+            fig(doc, "Bảo hiểm y tế: trên 95%", INSURANCE, 95.0, comparator="="),
         ],
     )
     assert summary(rows) == [(2, []), (6, ["restated"]), (8, ["restated"])]
     assert rows[0]["flag_detail"] is None
     assert rows[1]["flag_detail"] == "restated: same figure first stated at line 2"
-    assert rows[2]["flag_detail"] == (
-        "restated: same figure first stated at line 2 (there with comparator '=', here '>')"
+    assert rows[2]["flag_detail"] == "restated: same figure first stated at line 2"
+
+
+def test_an_equal_value_with_another_comparator_is_two_flagged_statements(
+    plan: tuple[Source, Document],
+) -> None:
+    """`trên 95%` and `đạt 95%` say different things: both kept, neither restates the other;
+    a third statement repeating one of them (figure and comparator) restates it."""
+    _, doc = plan
+    rows = observations(
+        plan,
+        [
+            fig(doc, "Tỷ lệ tham gia bảo hiểm y tế đạt 95%", INSURANCE, 95.0, comparator=">"),
+            fig(doc, "Bảo hiểm y tế: 95%", INSURANCE, 95.0, comparator="="),
+            fig(doc, "Bảo hiểm y tế: trên 95%", INSURANCE, 95.0, comparator="="),
+        ],
     )
+    assert summary(rows) == [
+        (2, ["comparator_differs"]),
+        (6, ["comparator_differs"]),
+        (8, ["restated", "comparator_differs"]),
+    ]
+    assert rows[0]["flag_detail"] == (
+        "comparator_differs: the same document also states this figure as "
+        "'95%' with comparator '=' (line 6)"
+    )
+    assert rows[1]["flag_detail"] == (
+        "comparator_differs: the same document also states this figure as "
+        "'95%' with comparator '>' (line 2)"
+    )
+    assert rows[2]["flag_detail"].startswith("restated: same figure first stated at line 6; ")
+    assert all(r["value"] == 95.0 for r in rows)  # nothing dropped, nothing changed
 
 
 def test_values_are_compared_in_the_canonical_unit(plan: tuple[Source, Document]) -> None:

@@ -131,9 +131,24 @@ def test_trap_same_indicator_two_targets_both_kept_and_flagged(con):
 
 
 def test_restatements_are_kept_and_marked(con):
-    rows = obs(con, TD, "doctors_per_10000", 2023)
-    assert [r[1] for r in rows] == [7.6, 7.6]
+    rows = obs(con, TD, "hospital_beds_per_10000", 2023)
+    assert [(r[0], r[1]) for r in rows] == [("=", 18.7), ("=", 18.7)]
     assert "restated" in rows[1][4] and "restated" not in rows[0][4]
+
+
+@pytest.mark.parametrize(
+    ("indicator", "comparators"),
+    [
+        ("doctors_per_10000", [">", "="]),  # trên 7,6 / đạt 7,6
+        ("stunting_under5", ["<", "<="]),  # dưới 24% / còn 24%
+        ("hiv_prevalence", ["<=", "="]),  # còn 0,38% / chiếm 0,38%
+        ("underweight_under5", ["<", "<="]),  # xuống dưới 17,5% / còn 17,5%
+    ],
+)
+def test_same_figure_with_another_comparator_is_two_flagged_statements(con, indicator, comparators):
+    rows = obs(con, TD, indicator, 2023)
+    assert [r[0] for r in rows] == comparators and len({r[1] for r in rows}) == 1
+    assert all(list(r[4]) == ["comparator_differs"] for r in rows)
 
 
 def test_page_footer_and_value_before_page_break(con):

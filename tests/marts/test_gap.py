@@ -90,6 +90,68 @@ def test_qualitative_and_no_baseline_on_the_seed(gap):
     assert tq["years_left"].isna().all() and tq["gap_to_close"].isna().all()
 
 
+BRVT = "77"
+
+
+@pytest.mark.parametrize("indicator", ["infant_mortality_rate", "under5_mortality_rate"])
+def test_a_unit_correction_travels_into_gap(gap, indicator):
+    """Bà Rịa - Vũng Tàu printed its child mortality in %; both figures were corrected."""
+    r = one(gap, geo_code=BRVT, indicator_code=indicator, target_year=2024)
+    assert r.status == "met"  # the same printed unit on both sides: met under either reading
+    assert list(r.baseline_flags) == ["unit_corrected"]
+    assert list(r.target_flags) == ["unit_corrected"]
+    assert list(r.caveats) == ["unit_corrected"]
+
+
+def test_the_issue_query_shows_the_unit_correction(con):
+    rows = con.execute(
+        """SELECT indicator_code, status, baseline_flags, target_flags, caveats
+           FROM gap WHERE geo_code = '77' AND indicator_code LIKE '%mortality%'
+           ORDER BY indicator_code"""
+    ).fetchall()
+    flagged = {r[0]: r[4] for r in rows if r[4]}
+    assert flagged == {
+        "infant_mortality_rate": ["unit_corrected"],
+        "under5_mortality_rate": ["unit_corrected"],
+    }
+
+
+@pytest.mark.parametrize("year", [2025, 2030])
+def test_kon_tum_immunisation_on_8_and_12_vaccines_is_not_comparable(gap, year):
+    r = one(gap, geo_code="62", indicator_code="full_immunisation_under1", target_year=year)
+    assert r.status == "not_comparable" and r.status_reason == "conditions_differ"
+    assert "8 loại vắc xin" in r.baseline_condition
+    assert "12 loại vắc xin" in r.target_condition
+    assert (r.baseline_value, r.target_value) == (52.5, 95)  # both figures shown ...
+    for col in ("gap", "gap_to_close", "required_annual_change", "required_annual_rate"):
+        assert pd.isna(r[col]), col  # ... but not measured against each other
+    assert pd.isna(r.progress_ratio) and pd.isna(r.progress_class)
+    assert ("correction_applied" in r.caveats) == (year == 2030)
+
+
+def test_a_stated_comparator_difference_travels_into_gap(gap):
+    """Tam Đường: 'trên 7,6' (line 70) and 'đạt 7,6' (line 272): the first stated is measured."""
+    r = one(gap, geo_code="106", indicator_code="doctors_per_10000", target_year=2023)
+    assert r.comparator == ">" and r.target_value == pytest.approx(7.6)
+    assert list(r.target_flags) == ["comparator_differs"]
+    assert list(r.caveats) == ["comparator_differs"]
+
+
+def test_an_estimated_baseline_is_a_caveat(gap):
+    r = one(gap, geo_code="62", indicator_code="infant_mortality_rate", target_year=2025)
+    assert r.baseline_is_estimate and list(r.baseline_flags) == ["estimate"]
+    assert list(r.caveats) == ["estimate"]
+
+
+def test_status_reason_says_why_a_row_is_not_measured(gap):
+    measured = gap["status"].isin(["met", "not_met"])
+    assert gap.loc[measured, "status_reason"].isna().all()
+    reasons = gap.loc[~measured].set_index("status")["status_reason"]
+    assert {s: reasons[s].unique().tolist() for s in reasons.index.unique()} == {
+        s: [reason] for s, reason in marts.STATUS_REASONS.items()
+    }
+
+
 def test_one_row_per_target_statement(con, gap):
     keys = ["geo_code", "indicator_code", "target_year", "target_source_id"]
     assert not gap.duplicated(keys).any()
@@ -325,6 +387,95 @@ def test_required_rate_undefined_for_a_zero_baseline():
     r = frames.gap_frame(con).iloc[0]
     assert r.status == "not_met" and r.gap_to_close == 10
     assert pd.isna(r.required_annual_rate)
+
+
+# ------------------------------------------------------------------- caveats and conditions
+
+CONDITION_8 = "(hiện nay Bộ Y tế mới triển khai 8 loại vắc xin)"
+CONDITION_12 = "với 12 loại vắc xin"
+
+
+@pytest.mark.parametrize(
+    ("baseline_condition", "target_condition", "status"),
+    [
+        (CONDITION_8, CONDITION_12, "not_comparable"),
+        (None, CONDITION_12, "not_comparable"),  # only the target states what it measures
+        (CONDITION_8, None, "not_comparable"),
+        (CONDITION_12, "  Với 12 loại\nvắc xin ", "not_met"),  # case and white space only
+        (None, None, "not_met"),
+    ],
+)
+def test_a_pair_measured_under_different_conditions_is_not_comparable(
+    baseline_condition, target_condition, status
+):
+    con = synthetic(
+        [A(2023, 52.5, condition=baseline_condition), T(2025, 95, condition=target_condition)]
+    )
+    r = frames.gap_frame(con).iloc[0]
+    assert r.status == status
+    assert (r.baseline_condition, r.target_condition) == (baseline_condition, target_condition)
+    if status == "not_comparable":
+        assert r.status_reason == "conditions_differ"
+        assert pd.isna(r.gap) and pd.isna(r.gap_to_close)
+        assert pd.isna(r.required_annual_change) and pd.isna(r.required_annual_rate)
+    else:
+        assert pd.isna(r.status_reason) and r.gap_to_close == pytest.approx(42.5)
+
+
+def test_not_comparable_is_never_met_however_close_the_figures():
+    con = synthetic([A(2023, 99, condition="8 loại"), T(2025, 95, condition="12 loại")])
+    r = frames.gap_frame(con).iloc[0]
+    assert r.status == "not_comparable" and pd.isna(r.gap_to_close)
+
+
+def test_a_qualitative_target_with_a_condition_stays_qualitative():
+    con = synthetic(
+        [A(2023, 1.0), T(2025, None, None, condition="vùng khó khăn", flags=["qualitative"])]
+    )
+    r = frames.gap_frame(con).iloc[0]
+    assert r.status == "qualitative" and r.status_reason == "target_in_words"
+
+
+def test_flags_of_both_figures_travel_and_caveats_list_those_to_read_with_care():
+    con = synthetic(
+        [
+            A(2023, 40, is_estimate=True, flags=["unit_corrected"]),
+            T(2025, 60, flags=["range", "comparator_differs"], line_start=30),
+            T(2025, 60, ">", flags=["comparator_differs"], line_start=40),
+            A(2023, 5, indicator_code="down", flags=["preliminary", "unit_converted"]),
+            T(2025, 4, "<", indicator_code="down", flags=["correction_applied"]),
+            T(2030, 70, flags=["conflict"], line_start=50),
+            T(2030, 75, flags=["conflict"], line_start=60),
+            T(2025, 9, indicator_code="flat"),  # no baseline: NULL baseline flags
+        ]
+    )
+    df = frames.gap_frame(con)
+    up = one(df, indicator_code="up", target_year=2025)
+    assert up.comparator == "=" and up.target_observation_id == "o001"  # the first stated
+    assert list(up.baseline_flags) == ["unit_corrected", "estimate"]
+    assert list(up.target_flags) == ["range", "comparator_differs"]
+    assert list(up.caveats) == ["comparator_differs", "estimate", "unit_corrected"]
+    down = one(df, indicator_code="down")
+    assert list(down.baseline_flags) == ["preliminary", "unit_converted"]
+    assert list(down.caveats) == ["correction_applied", "preliminary"]
+    assert down.status == "not_met"  # a caveat does not change the status
+    conflict = one(df, indicator_code="up", target_year=2030)
+    assert conflict.target_conflict and conflict.target_value == 70
+    assert list(conflict.caveats) == ["conflict", "estimate", "unit_corrected"]
+    flat = one(df, indicator_code="flat")
+    assert flat.status == "no_baseline" and pd.isna(flat.baseline_flags)
+    assert list(flat.target_flags) == [] and list(flat.caveats) == []
+
+
+def test_the_caveat_flags_of_the_sql_are_named_in_both_languages():
+    from pipeline.analysis.labels import TEXT
+
+    sql = marts.view_sql("gap")
+    listed = re.search(r"\[([^\]]*)\] AS caveat_flags", sql).group(1)
+    flags = re.findall(r"'(\w+)'", listed)
+    assert "unit_corrected" in flags and "comparator_differs" in flags
+    for lang in ("en", "vi"):
+        assert {f"caveat_{f}" for f in flags} <= set(TEXT[lang]), lang
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from pipeline.analysis.charts.base import (
+    CAVEAT_MARKS,
     _chars,
     _finish,
     _layout,
     _num_axis,
+    caveat_key,
+    caveat_marks,
+    codes,
     figure_value,
     label,
     nfc,
@@ -80,7 +84,7 @@ def indicator_across_places(obs: pd.DataFrame, lang: str = "en", note: str = "")
     style()
     if obs["indicator_code"].nunique() != 1:
         raise ValueError("pass the observations of exactly one indicator")
-    df = obs.sort_values(["geo_code", "year", "kind"]).copy()
+    df = _labelled_points(obs.sort_values(["geo_code", "year", "kind"]), lang)
     geos = list(dict.fromkeys(df["geo_name"].map(nfc)))
     palette = dict(zip(geos, sns.color_palette("colorblind", len(geos)), strict=True))
     offset = {g: (i - (len(geos) - 1) / 2) * 0.09 for i, g in enumerate(geos)}
@@ -102,10 +106,7 @@ def indicator_across_places(obs: pd.DataFrame, lang: str = "en", note: str = "")
                 ls="none",
                 zorder=3,
             )
-            text = figure_value(r["comparator"], r["value"], lang)
-            if actual and r["is_estimate"]:
-                text += f" ({t('estimate', lang)})"
-            label(ax, text, (x, r["value"]), 8, fontsize=9, color=c)
+            label(ax, r["text"], (x, r["value"]), 8, fontsize=9, color=c)
     first = df.iloc[0]
     years = sorted(df["year"].unique())
     ax.set_xticks(years)
@@ -129,9 +130,37 @@ def indicator_across_places(obs: pd.DataFrame, lang: str = "en", note: str = "")
         title=t("place", lang),
     )
     title = t("across_title", lang).format(indicator=nfc(first["indicator_name"]))
-    _finish(fig, title, t("across_sub", lang), note, _chars(fig))
-    _layout(fig, head_in=0.8, foot_in=0.6)
+    present = {f for fs in df["caveats"] for f in fs}
+    foot = _finish(fig, title, t("across_sub", lang), note, _chars(fig), caveat_key(present, lang))
+    _layout(fig, head_in=0.8, foot_in=max(0.6, foot))
     return fig
+
+
+def _labelled_points(obs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One point per place, year, kind and value, labelled with every statement of it
+    (``>7.6 [d] / 7.6 [d]`` when a document states one figure with two comparators), and the
+    letters of its caveats (the flags of CAVEAT_MARKS; an estimate says so in words)."""
+    df = obs.copy()
+    df["caveats"] = [
+        [f for f in codes(flags) if f in CAVEAT_MARKS] for flags in df.get("flags", [[]] * len(df))
+    ]
+
+    def text(r: pd.Series) -> str:
+        s = figure_value(r["comparator"], r["value"], lang)
+        if r["kind"] == "actual" and r["is_estimate"]:
+            s += f" ({t('estimate', lang)})"
+        marks = caveat_marks(r["caveats"])
+        return f"{s} [{marks}]" if marks else s
+
+    df["text"] = df.apply(text, axis=1) if len(df) else []
+    key = ["geo_name", "year", "kind", "value"]
+    joined = df.groupby(key, sort=False)["text"].agg(lambda s: " / ".join(dict.fromkeys(s)))
+    caveats = df.groupby(key, sort=False)["caveats"].agg(
+        lambda s: sorted({c for x in s for c in x})
+    )
+    first = df.drop_duplicates(key).set_index(key)
+    first["text"], first["caveats"] = joined, caveats
+    return first.reset_index()
 
 
 def flags_heatmap(counts: pd.DataFrame, lang: str = "en", note: str = "") -> Figure:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib as mpl
+import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -26,13 +27,32 @@ from pipeline.settings import export_figures, figures_dir
 
 FONT = "DejaVu Sans"
 
-STATUS_ORDER = ["met", "not_met", "no_baseline", "qualitative"]
+STATUS_ORDER = ["met", "not_met", "not_comparable", "no_baseline", "qualitative"]
 STATUS_COLORS = {
     "met": "#029e73",
     "not_met": "#d55e00",
+    "not_comparable": "#7f6a5a",
     "no_baseline": "#bdbdbd",
     "qualitative": "#8172b3",
 }
+STATUS_MARKS = {
+    "met": "✓",
+    "not_met": "✗",
+    "not_comparable": "≠",
+    "no_baseline": "·",
+    "qualitative": "?",
+}
+# A caveat of `gap` (its `caveats` column) is drawn hatched or dashed, with a letter that the
+# chart's footnote explains (labels.yaml: caveat_<flag>); a caveat without a letter here gets "*".
+CAVEAT_MARKS = {
+    "unit_corrected": "u",
+    "estimate": "e",
+    "preliminary": "p",
+    "conflict": "c",
+    "correction_applied": "k",
+    "comparator_differs": "d",
+}
+HATCH = "////"
 PROGRESS_COLORS = {
     "on_track": "#029e73",
     "acceleration_needed": "#de8f05",
@@ -55,6 +75,7 @@ def style() -> None:
     mpl.rcParams["font.sans-serif"] = [FONT]
     mpl.rcParams["svg.hashsalt"] = "chitieu"
     mpl.rcParams["axes.titleweight"] = "bold"
+    mpl.rcParams["hatch.linewidth"] = 0.8
 
 
 def fmt(x: float, lang: str = "en") -> str:
@@ -129,8 +150,74 @@ def source_note(con, lang: str = "en", source_ids: Iterable[str] | None = None) 
     return TEXT[lang]["note"].format(built=built, n=n, places=places)
 
 
-def _finish(fig: Figure, title: str, subtitle: str | None, note: str, width_chars: int) -> Figure:
-    """Title and subtitle at the top, the source note at the bottom (fixed sizes in inches)."""
+def codes(v: object) -> list[str]:
+    """A list column's value (caveats, flags) as a plain list; NULL as []."""
+    if v is None or isinstance(v, float) or v is pd.NA:
+        return []
+    return [str(x) for x in v]
+
+
+def caveat_marks(caveats: object) -> str:
+    """``u,e``: the letters of a row's caveats (empty when it has none)."""
+    return ",".join(CAVEAT_MARKS.get(c, "*") for c in codes(caveats))
+
+
+def side_caveats(row: pd.Series, side: str) -> list[str]:
+    """The caveats of a `gap` row that belong to its ``baseline`` or ``target`` figure."""
+    own = set(codes(row[f"{side}_flags"]))
+    return [c for c in codes(row["caveats"]) if c in own]
+
+
+def _short(s: object, width: int = 48) -> str:
+    return (
+        "—"
+        if s is None or isinstance(s, float)
+        else textwrap.shorten(nfc(s), width, placeholder="…")
+    )
+
+
+def caveat_key(present: set[str], lang: str) -> str:
+    """What the letters of the caveats ``present`` in a chart mean ("" when there is none)."""
+    order = [*CAVEAT_MARKS, *sorted(present - set(CAVEAT_MARKS))]
+    marks = [
+        f"{CAVEAT_MARKS.get(c, '*')} = {TEXT[lang].get('caveat_' + c, c)}"
+        for c in order
+        if c in present
+    ]
+    return TEXT[lang]["caveat_key"].format(marks="; ".join(marks)) if marks else ""
+
+
+def caveat_footnote(rows: pd.DataFrame, lang: str, unmeasured: pd.DataFrame | None = None) -> str:
+    """The key to the hatching and letters of the ``gap`` rows a chart draws, and the pairs
+    it does not measure because they are not comparable, with both conditions (those of
+    ``unmeasured``, or of ``rows``)."""
+    lang = check_lang(lang)
+    if unmeasured is None:
+        unmeasured = rows if "status" in rows else rows.iloc[:0]
+    key = caveat_key({c for cs in rows["caveats"] for c in codes(cs)}, lang)
+    lines = [key] if key else []
+    nc = unmeasured[unmeasured["status"] == "not_comparable"] if len(unmeasured) else unmeasured
+    if len(nc):
+        items = "; ".join(
+            f"{nfc(r.geo_name)} · {nfc(r.indicator_name)} → {r.target_year}: "
+            f"{fmt(r.baseline_value, lang)} [{_short(r.baseline_condition)}] / "
+            f"{figure_value(r.comparator, r.target_value, lang)} [{_short(r.target_condition)}]"
+            for r in nc.drop_duplicates(["geo_name", "indicator_name", "target_year"]).itertuples()
+        )
+        lines.append(TEXT[lang]["not_comparable_key"].format(items=items))
+    return "\n".join(lines)
+
+
+def _finish(
+    fig: Figure,
+    title: str,
+    subtitle: str | None,
+    note: str,
+    width_chars: int,
+    footnote: str = "",
+) -> float:
+    """Title and subtitle at the top; at the bottom the source note, and above it a footnote
+    (one paragraph per line). Returns the inches the bottom block needs."""
     h = fig.get_figheight()
     fig.text(0.01, 1 - 0.12 / h, nfc(title), ha="left", va="top", fontsize=15, fontweight="bold")
     if subtitle:
@@ -139,7 +226,13 @@ def _finish(fig: Figure, title: str, subtitle: str | None, note: str, width_char
         )
     wrapped = "\n".join(textwrap.wrap(nfc(note), width_chars))
     fig.text(0.01, 0.06 / h, wrapped, ha="left", va="bottom", fontsize=8, color="#555555")
-    return fig
+    line_in = 8 * 1.25 / 72  # one line of 8-point text
+    bottom = 0.06 + line_in * (wrapped.count("\n") + 1)
+    if footnote:
+        lines = [ln for p in footnote.split("\n") for ln in textwrap.wrap(nfc(p), width_chars)]
+        fig.text(0.01, (bottom + 0.05) / h, "\n".join(lines), ha="left", va="bottom", fontsize=8)
+        bottom += 0.05 + line_in * len(lines)
+    return bottom + 0.1
 
 
 def _layout(fig: Figure, head_in: float = 0.8, foot_in: float = 0.5) -> None:

@@ -13,33 +13,56 @@ import seaborn as sns
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from pipeline.analysis.charts.base import (
+    HATCH,
     PROGRESS_COLORS,
     STATUS_COLORS,
+    STATUS_MARKS,
     STATUS_ORDER,
     _chars,
     _finish,
     _layout,
     _num_axis,
+    caveat_footnote,
+    caveat_marks,
+    codes,
     figure_value,
     fmt,
     label,
     nfc,
+    side_caveats,
     style,
 )
 from pipeline.analysis.labels import check_lang, t
 
 
-def _arrow(ax, x0, y0, x1, y1, color):
+def _arrow(ax, x0, y0, x1, y1, color, dashed: bool = False):
     ax.annotate(
         "",
         xy=(x1, y1),
         xytext=(x0, y0),
-        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "shrinkA": 5, "shrinkB": 6},
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "lw": 1.6,
+            "shrinkA": 5,
+            "shrinkB": 6,
+            "linestyle": "--" if dashed else "-",
+        },
         zorder=2,
     )
+
+
+def _flagged(r) -> bool:
+    """A row drawn as one to read with care: a caveat, or a pair that is not comparable."""
+    return bool(codes(r["caveats"])) or r["status"] == "not_comparable"
+
+
+def _with_marks(text: str, caveats: list[str]) -> str:
+    marks = caveat_marks(caveats)
+    return f"{text} [{marks}]" if marks else text
 
 
 def _baseline_point(ax, b: pd.Series, marker: str, lang: str) -> tuple[int, float]:
@@ -58,7 +81,8 @@ def _baseline_point(ax, b: pd.Series, marker: str, lang: str) -> tuple[int, floa
         ls="none",
     )
     text = fmt(by, lang) + (f" ({t('estimate', lang)})" if est else "")
-    label(ax, text, (bx, by), -7)
+    marks = [c for c in side_caveats(b, "baseline") if not (est and c == "estimate")]
+    label(ax, _with_marks(text, marks), (bx, by), -7)
     return bx, by
 
 
@@ -70,15 +94,19 @@ def _target_points(
     for _, r in rows.iterrows():
         color = STATUS_COLORS[r["status"]]
         tx = int(r["target_year"])
+        marks = side_caveats(r, "target")
         if r["status"] == "qualitative":
             ax.plot(tx, start[1], marker="*", ms=11, color=color, ls="none", zorder=4)
             words = "\n".join(textwrap.wrap(nfc(r["target_value_reported"]), 16))
+            words = _with_marks(words, marks)
             label(ax, words, (tx, start[1]), 0, 9, boxed=False, fontsize=7.5, color=color)
             continue
         ty = float(r["target_value"])
-        _arrow(ax, px, py, tx, ty, color)
+        _arrow(ax, px, py, tx, ty, color, dashed=_flagged(r))
         ax.plot(tx, ty, marker=marker, ms=8, color=color, mfc="white", mew=2, ls="none", zorder=4)
-        label(ax, figure_value(r["comparator"], ty, lang), (tx, ty), 7, color=color)
+        text = figure_value(r["comparator"], ty, lang)
+        text = ("≠ " if r["status"] == "not_comparable" else "") + _with_marks(text, marks)
+        label(ax, text, (tx, ty), 7, color=color)
         px, py = tx, ty
 
 
@@ -97,10 +125,14 @@ def _trajectory_axes(ax, sub: pd.DataFrame, lang: str) -> None:
     _num_axis(ax.yaxis, lang)
 
 
-def _trajectory_legend(fig: Figure, statuses: set, shapes: dict[str, str], lang: str) -> None:
+def _trajectory_legend(
+    fig: Figure, statuses: set, shapes: dict[str, str], lang: str, flagged: bool
+) -> None:
     handles = [
         Patch(color=STATUS_COLORS[s], label=t(s, lang)) for s in STATUS_ORDER if s in statuses
     ]
+    if flagged:
+        handles.append(Line2D([], [], color="black", ls="--", label=t("read_with_care", lang)))
     handles += [
         Line2D([], [], marker=m, color="black", ls="none", ms=7, label=nfc(g))
         for g, m in shapes.items()
@@ -140,30 +172,82 @@ def trajectories(gap: pd.DataFrame, lang: str = "en", note: str = "", ncols: int
         _trajectory_axes(ax, sub, lang)
     for ax in list(axes.flat)[len(indicators) :]:
         ax.set_visible(False)
-    _trajectory_legend(fig, set(df["status"]), shapes, lang)
-    _finish(fig, t("trajectory_title", lang), t("trajectory_sub", lang), note, _chars(fig))
-    _layout(fig, head_in=1.15, foot_in=0.5)
+    flagged = df.apply(_flagged, axis=1).any() if len(df) else False
+    _trajectory_legend(fig, set(df["status"]), shapes, lang, bool(flagged))
+    foot = _finish(
+        fig,
+        t("trajectory_title", lang),
+        t("trajectory_sub", lang),
+        note,
+        _chars(fig),
+        caveat_footnote(df, lang),
+    )
+    _layout(fig, head_in=1.15, foot_in=max(0.5, foot))
     return fig
 
 
+def _hatch_cells(ax, flagged: pd.DataFrame) -> None:
+    """Hatch the cells of a heatmap where ``flagged`` (same shape) is true."""
+    for y, row in enumerate(flagged.to_numpy()):
+        for x, on in enumerate(row):
+            if on is True or on is np.True_:
+                ax.add_patch(
+                    Rectangle(
+                        (x, y), 1, 1, fill=False, hatch=HATCH, edgecolor=(0, 0, 0, 0.35), lw=0
+                    )
+                )
+
+
+def _status_legend(fig: Figure, lang: str, foot: float) -> None:
+    """Each status with its mark, and the hatching, just above the notes (``foot`` inches)."""
+    handles = [
+        Patch(color=STATUS_COLORS[s], label=f"{STATUS_MARKS[s]} {t(s, lang)}") for s in STATUS_ORDER
+    ]
+    handles.append(
+        Patch(
+            facecolor="#8c8c8c",
+            edgecolor=(0, 0, 0, 0.35),
+            hatch=HATCH,
+            label=t("read_with_care", lang),
+        )
+    )
+    fig.legend(
+        handles=handles,
+        loc="lower right",
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+        bbox_to_anchor=(0.995, (foot + 0.05) / fig.get_figheight()),
+    )
+
+
 def status_heatmap(gap: pd.DataFrame, lang: str = "en", note: str = "") -> Figure:
-    """Indicator × (place, target year), coloured by status (``frames.labelled_gap``). Where a
-    place has targets for one year in two documents, the first document by source_id is shown."""
+    """Indicator × (place, target year), coloured by status (``frames.labelled_gap``); a cell
+    with a caveat, or a pair that is not comparable, is hatched and lettered, and the footnote
+    says why. Where a place has targets for one year in two documents, the first document by
+    source_id is shown."""
     lang = check_lang(lang)
     style()
     df = gap.sort_values(["geo_code", "target_year", "target_source_id"]).drop_duplicates(
         ["geo_code", "indicator_code", "target_year"]
     )
+    marks = df["caveats"].map(caveat_marks)
     df = df.assign(
         column=df["geo_name"].map(nfc) + " · " + df["target_year"].astype(str),
         indicator_name=df["indicator_name"].map(nfc),
         code=df["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}),
-        text=df["status"].map({"met": "✓", "not_met": "✗", "no_baseline": "·", "qualitative": "?"}),
+        text=df["status"].map(STATUS_MARKS) + marks.map(lambda m: f" {m}" if m else ""),
+        flagged=df.apply(_flagged, axis=1) if len(df) else [],
     )
     columns = list(dict.fromkeys(df["column"]))
     order = df.sort_values(["domain", "indicator_name"])["indicator_name"].unique()
-    code = df.pivot(index="indicator_name", columns="column", values="code").reindex(order)[columns]
-    text = df.pivot(index="indicator_name", columns="column", values="text").reindex(order)[columns]
+
+    def grid(values: str) -> pd.DataFrame:
+        return df.pivot(index="indicator_name", columns="column", values=values).reindex(order)[
+            columns
+        ]
+
+    code, text = grid("code"), grid("text")
     cmap = ListedColormap([STATUS_COLORS[s] for s in STATUS_ORDER])
     norm = BoundaryNorm(np.arange(-0.5, len(STATUS_ORDER) + 0.5), cmap.N)
     fig, ax = plt.subplots(figsize=(5.2 + 1.05 * len(columns), 2.2 + 0.3 * len(code)))
@@ -180,6 +264,7 @@ def status_heatmap(gap: pd.DataFrame, lang: str = "en", note: str = "") -> Figur
         linecolor="white",
         yticklabels=[textwrap.shorten(s, 62, placeholder="…") for s in code.index],
     )
+    _hatch_cells(ax, grid("flagged"))
     ax.grid(False)
     ax.set_xlabel(t("place_year", lang), labelpad=10)
     ax.set_ylabel(t("indicator", lang))
@@ -191,20 +276,16 @@ def status_heatmap(gap: pd.DataFrame, lang: str = "en", note: str = "") -> Figur
     )
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
-    marks = {"met": "✓", "not_met": "✗", "no_baseline": "·", "qualitative": "?"}
-    handles = [
-        Patch(color=STATUS_COLORS[s], label=f"{marks[s]} {t(s, lang)}") for s in STATUS_ORDER
-    ]
-    fig.legend(
-        handles=handles,
-        loc="lower right",
-        ncols=4,
-        frameon=False,
-        fontsize=9,
-        bbox_to_anchor=(0.995, 0.42 / fig.get_figheight()),
+    foot = _finish(
+        fig,
+        t("status_title", lang),
+        t("status_sub", lang),
+        note,
+        _chars(fig),
+        caveat_footnote(df, lang),
     )
-    _finish(fig, t("status_title", lang), t("status_sub", lang), note, _chars(fig) - 50)
-    _layout(fig, head_in=0.8, foot_in=0.75)
+    _status_legend(fig, lang, foot)
+    _layout(fig, head_in=0.8, foot_in=foot + 0.65)
     return fig
 
 
@@ -214,9 +295,13 @@ def _per_year(change: float, unit_code: str, unit_name: str, lang: str) -> str:
     return f"{fmt(change, lang)} {unit} {t('per_year', lang)}"
 
 
-def largest_gaps_chart(lg: pd.DataFrame, lang: str = "en", note: str = "") -> Figure:
+def largest_gaps_chart(
+    lg: pd.DataFrame, lang: str = "en", note: str = "", not_ranked: pd.DataFrame | None = None
+) -> Figure:
     """Horizontal bars: the compound annual rate each unmet target requires
-    (``frames.largest_gaps``), coloured by the UN progress class where a trend exists."""
+    (``frames.largest_gaps``), coloured by the UN progress class where a trend exists; a row
+    with a caveat is hatched and lettered. Pairs that are not comparable
+    (``frames.not_comparable``, as ``not_ranked``) are not ranked: the footnote names them."""
     lang = check_lang(lang)
     style()
     df = lg[lg["required_annual_rate"].notna()].copy().iloc[::-1]
@@ -228,7 +313,11 @@ def largest_gaps_chart(lg: pd.DataFrame, lang: str = "en", note: str = "") -> Fi
     fig, ax = plt.subplots(figsize=(13, 1.9 + 0.38 * len(df)))
     rate = df["required_annual_rate"].to_numpy() * 100
     classes = [c if isinstance(c, str) else None for c in df["progress_class"]]
-    ax.barh(range(len(df)), rate, color=[PROGRESS_COLORS[c] for c in classes], height=0.65)
+    bars = ax.barh(range(len(df)), rate, color=[PROGRESS_COLORS[c] for c in classes], height=0.65)
+    for bar, caveats in zip(bars, df["caveats"], strict=True):
+        if codes(caveats):
+            bar.set_hatch(HATCH)
+            bar.set_edgecolor("white")
     ax.set_yticks(range(len(df)), labels, fontsize=9)
     ax.axvline(0, color="black", lw=0.8)
     for i, r in enumerate(df.itertuples()):
@@ -238,15 +327,29 @@ def largest_gaps_chart(lg: pd.DataFrame, lang: str = "en", note: str = "") -> Fi
             f"  ({fmt(r.baseline_value, lang)} → "
             f"{figure_value(r.comparator, r.target_value, lang)})"
         )
-        label(ax, text, (max(rate[i], 0), i), 5, boxed=False, fontsize=8.5)
-    lo, hi = min(0, rate.min()), max(0, rate.max())
+        label(
+            ax,
+            _with_marks(text, codes(r.caveats)),
+            (max(rate[i], 0), i),
+            5,
+            boxed=False,
+            fontsize=8.5,
+        )
+    lo, hi = (min(0, rate.min()), max(0, rate.max())) if len(rate) else (0, 1)
     ax.set_xlim(lo - 0.05 * (hi - lo), hi + 0.75 * (hi - lo))
     ax.set_xlabel(t("gaps_x", lang))
     _num_axis(ax.xaxis, lang)
     ax.grid(axis="y", visible=False)
     present = [c for c in PROGRESS_COLORS if c in set(classes)]
     handles = [Patch(color=PROGRESS_COLORS[c], label=t(c or "no_trend", lang)) for c in present]
+    if any(codes(c) for c in df["caveats"]):
+        handles.append(
+            Patch(
+                facecolor="#8c8c8c", edgecolor="white", hatch=HATCH, label=t("read_with_care", lang)
+            )
+        )
     ax.legend(handles=handles, loc="lower right", fontsize=8.5, frameon=True)
-    _finish(fig, t("gaps_title", lang), t("gaps_sub", lang), note, _chars(fig))
-    _layout(fig, head_in=0.8, foot_in=0.6)
+    footnote = caveat_footnote(df, lang, not_ranked)
+    foot = _finish(fig, t("gaps_title", lang), t("gaps_sub", lang), note, _chars(fig), footnote)
+    _layout(fig, head_in=0.8, foot_in=max(0.6, foot))
     return fig
