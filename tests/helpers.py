@@ -18,3 +18,15 @@ def sha(path: Path) -> str:
 def quiet_build(raw: Path, out: Path, cache: Path, **kw) -> BuildReport:
     """A build that prints nothing."""
     return build(raw, REFERENCE_DIR, out, log=lambda _m: None, cache_dir=cache, **kw)
+
+
+PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".json")
+
+
+def published(out: Path) -> dict[str, str]:
+    """The published warehouse as a reader sees it: every stable name and its content's hash."""
+    return {
+        p.name: sha(p)
+        for p in sorted(out.iterdir())
+        if p.name.endswith(PUBLISHED_SUFFIXES) and p.exists()
+    }

@@ -134,6 +134,8 @@ def stage(
         f"chitieu build: {len(sources)} documents, "
         f"{len(catalog.indicators)} indicators in the catalog"
     )
+    for note in (n for s in sources for n in s.notes):
+        log(f"  note: {note}")
     results = extract.extract_all(
         sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers
     )
