@@ -35,6 +35,7 @@ ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FI
 # ---------------------------------------------------------------------------------- tunables
 PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
+CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this much
 CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
 
 # ------------------------------------------------------------------------- input limits

@@ -137,7 +137,7 @@ def stage(
     for note in (n for s in sources for n in s.notes):
         log(f"  note: {note}")
     results = extract.extract_all(
-        sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers
+        sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers, log=log
     )
     obs_records: list[tuple] = []
     unm_records: list[tuple] = []
