@@ -30,3 +30,37 @@ def published(out: Path) -> dict[str, str]:
         for p in sorted(out.iterdir())
         if p.name.endswith(PUBLISHED_SUFFIXES) and p.exists()
     }
+
+
+def synthetic_corpus(n: int, raw: Path, every: int = 100) -> list[str]:
+    """``n`` synthetic documents (``benchmarks.corpus``) in ``raw``, every ``every``-th with a
+    corrections file overriding one figure: 1 % of the documents by default, each of them
+    carrying one corrected row after many without. Returns the corrected source ids."""
+    import yaml
+
+    from benchmarks.corpus import generate_corpus
+    from pipeline.extract import extract_one
+    from pipeline.reference import GeoResolver, load_catalog
+    from pipeline.sources import discover
+
+    corpus = generate_corpus(n, raw)
+    catalog = load_catalog(REFERENCE_DIR)
+    sources = {s.source_id: s for s in discover(raw, GeoResolver.of(REFERENCE_DIR))}
+    corrected = []
+    for doc in corpus.documents[every - 1 :: every]:
+        s = sources[doc.source_id]
+        obs = extract_one(s, REFERENCE_DIR, catalog).observations
+        r = obs[obs["value"].notna()].iloc[-1]
+        fix = {
+            "id": f"{s.source_id}-fix",
+            "quote": r["quote"],
+            "match": {"indicator": r["indicator_code"], "year": str(r["year"]), "kind": r["kind"]},
+            "action": "override",
+            "set": {"value": str(r["value"])},
+            "reason": "synthetic: the printed figure is restated as itself",
+        }
+        (raw / f"{s.source_id}.corrections.yaml").write_text(
+            yaml.safe_dump({"corrections": [fix]}, allow_unicode=True), encoding="utf-8"
+        )
+        corrected.append(s.source_id)
+    return corrected

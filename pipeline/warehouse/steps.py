@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,9 @@ import pandas as pd
 
 from pipeline import extract, marts
 from pipeline.errors import BuildError
+from pipeline.extract import DocResult
 from pipeline.extract import run as extract_run
-from pipeline.harmonise import observation_frame, unmapped_frame
+from pipeline.harmonise import OBSERVATION_COLUMNS, UNMAPPED_COLUMNS
 from pipeline.quality import validate_warehouse
 from pipeline.reference import (
     Catalog,
@@ -38,7 +40,13 @@ from pipeline.reference import (
 from pipeline.settings import CURATED_DIR, RAW_DIR, REFERENCE_DIR, WAREHOUSE_NAME
 from pipeline.sources import Source, discover
 from pipeline.warehouse.schema import SCHEMA, TABLES
-from pipeline.warehouse.tables import build_info_table, correction_table, load, source_table
+from pipeline.warehouse.tables import (
+    build_info_table,
+    correction_table,
+    load,
+    load_records,
+    source_table,
+)
 
 Log = Callable[[str], None]
 
@@ -100,6 +108,16 @@ class Staged:
         )
 
 
+def _correction_counts(sources: list[Source], results: list[DocResult]) -> Counter[tuple[str, str]]:
+    ids = OBSERVATION_COLUMNS.index("correction_ids")
+    counts: Counter[tuple[str, str]] = Counter()
+    for s, res in zip(sources, results, strict=True):
+        if s.corrections:
+            for rec in res.observation_records:
+                counts.update((s.source_id, c) for c in set(rec[ids]))
+    return counts
+
+
 def _source_line(p: dict, width: int) -> str:
     return (
         f"  {p['source_id']:<{width}}  {p['observations']:>4} observations"
@@ -139,12 +157,8 @@ def stage(
     results = extract.extract_all(
         sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers, log=log
     )
-    obs_records: list[tuple] = []
-    unm_records: list[tuple] = []
     layouts, per_source = {}, []
     for s, res in zip(sources, results, strict=True):
-        obs_records.extend(res.observation_records)
-        unm_records.extend(res.unmapped_records)
         layouts[s.source_id] = res.layouts
         per_source.append(
             {
@@ -156,7 +170,6 @@ def stage(
                 "cached": res.cached,
             }
         )
-    obs, unm = observation_frame(obs_records), unmapped_frame(unm_records)
     width = max(len(p["source_id"]) for p in per_source)
     for p in per_source:
         log(_source_line(p, width))
@@ -169,8 +182,8 @@ def stage(
         sources,
         catalog,
         per_source,
-        len(obs),
-        len(unm),
+        sum(p["observations"] for p in per_source),
+        sum(p["unmapped"] for p in per_source),
         sum(1 for r in results if r.cached),
         t0,
         log,
@@ -183,9 +196,11 @@ def stage(
             load(con, "unit", unit_table(catalog))
             load(con, "indicator", indicator_table(catalog))
             load(con, "source_document", source_table(sources, layouts))
-            load(con, "observation", obs)
-            load(con, "unmapped", unm)
-            load(con, "correction", correction_table(sources, obs))
+            obs = (r.observation_records for r in results)  # one document at a time
+            load_records(con, "observation", OBSERVATION_COLUMNS, obs)
+            load_records(con, "unmapped", UNMAPPED_COLUMNS, (r.unmapped_records for r in results))
+            counts = _correction_counts(sources, results)
+            load(con, "correction", correction_table(sources, counts))
             marts.create_views(con)
             con.execute("CHECKPOINT")
     except BaseException:
