@@ -32,6 +32,39 @@ def published(out: Path) -> dict[str, str]:
     }
 
 
+def consistent(out: Path) -> str:
+    """Check that the warehouse and its Parquet files come from one build; its build id.
+
+    The build id in the warehouse's ``build_info``, in ``build_info.parquet``, in the build
+    report and the name of the current build folder agree, and every table has as many rows in
+    the warehouse as in its Parquet file.
+    """
+    import json
+
+    import duckdb
+
+    from pipeline.warehouse.schema import TABLES
+
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        build_id = con.execute("SELECT build_id FROM build_info").fetchone()[0]
+        mem = duckdb.connect()
+        parquet_id = mem.execute(f"SELECT build_id FROM '{out / 'build_info.parquet'}'").fetchone()[
+            0
+        ]
+        assert parquet_id == build_id
+        for table in TABLES:
+            n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            m = mem.execute(f"SELECT count(*) FROM '{out / f'{table}.parquet'}'").fetchone()[0]
+            assert n == m, table
+    finally:
+        con.close()
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    assert report["build_id"] == build_id
+    assert (out / "current").resolve().name == build_id
+    return build_id
+
+
 def synthetic_corpus(n: int, raw: Path, every: int = 100) -> list[str]:
     """``n`` synthetic documents (``benchmarks.corpus``) in ``raw``, every ``every``-th with a
     corrections file overriding one figure: 1 % of the documents by default, each of them

@@ -15,7 +15,7 @@ from pipeline.errors import BuildError
 from pipeline.harmonise import OBSERVATION_COLUMNS, observation_frame
 from pipeline.warehouse.schema import SCHEMA
 from pipeline.warehouse.tables import arrow_schema, load, load_records
-from tests.helpers import quiet_build, synthetic_corpus
+from tests.helpers import consistent, quiet_build, synthetic_corpus
 
 ROW = {
     "observation_id": "a",
@@ -104,6 +104,7 @@ def test_a_synthetic_corpus_with_late_corrections_builds(tmp_path: Path) -> None
     raw, out = tmp_path / "raw", tmp_path / "curated"
     corrected = synthetic_corpus(60, raw, every=20)
     quiet_build(raw, out, tmp_path / "cache", validate=False)
+    consistent(out)
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     assert {
         r[0]
@@ -128,6 +129,7 @@ def test_a_thousand_documents_with_corrections_in_one_percent_build_and_pass_the
     report = quiet_build(raw, out, tmp_path / "cache", validate=True)
     print(f"\n  generated in {generated:.1f} s, built in {report.seconds:.1f} s")
     assert len(corrected) == 10 and report.n_sources == 1000
+    consistent(out)
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     assert con.execute(
         "SELECT count(DISTINCT source_id) FROM observation WHERE len(correction_ids) > 0"
