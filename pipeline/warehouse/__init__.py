@@ -1,5 +1,5 @@
 """Warehouse layer: the schema (``schema``), the tables besides observations (``tables``), the
-build in steps (``steps``: stage, gate, record, publish; ``publish``: build folders and the
+build in steps (``steps``: stage, gate, record, publish; ``builds``: build folders and the
 atomic switch) and read-only connections."""
 
 from pathlib import Path

@@ -3,7 +3,7 @@
 ``stage`` extracts every document and loads a new DuckDB file in a build folder of its own;
 ``gate`` runs the quality gate on it; ``record`` writes build information, the Parquet exports
 and the build report beside it; ``publish`` makes that folder current with one atomic switch
-(``pipeline.warehouse.publish``). ``build`` runs all four. A build that stops anywhere, however
+(``pipeline.warehouse.builds``). ``build`` runs all four. A build that stops anywhere, however
 it stops, leaves the published warehouse and its Parquet files untouched; readers holding a
 read-only connection keep their snapshot. Each step says in the log when it starts, so a
 watcher (and the fault tests) can tell where a build is.
@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-import pipeline.warehouse.publish as publishing
+import pipeline.warehouse.builds as publishing
 from pipeline import extract, marts
 from pipeline.errors import BuildError, Interrupted, OutputError
 from pipeline.extract import DocResult
@@ -92,10 +92,15 @@ class Staged:
     manifest: str = ""  # of the raw folder as it was before it was read
     manifest_time: float = 0.0  # when that was
     lock_fd: int | None = None
-    published: bool = False
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.path), read_only=read_only)
+
+    @property
+    def published(self) -> bool:
+        """Whether this build is the current one. Read from the folder, not from a flag set
+        after the switch: a Ctrl-C between the two must not delete a published build."""
+        return publishing.current_build(self.out_dir) == self.parquet_dir.resolve()
 
     def discard(self) -> None:
         """Remove the build folder unless it was published, and release the build lock."""
@@ -338,7 +343,6 @@ def publish(staged: Staged) -> Path:
         # makes the next `make build` rebuild (pipeline/sources/manifest.py)
         write_manifest(out_dir / publishing.MANIFEST, staged.manifest, staged.manifest_time)
         previous = publishing.switch(out_dir, staged.parquet_dir)
-        staged.published = True
     seconds = time.perf_counter() - staged.started
     staged.log(
         f"  {staged.n_observations} observations, {staged.n_unmapped} unmapped lines "

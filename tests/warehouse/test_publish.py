@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from pipeline.warehouse import steps as build_steps
-from pipeline.warehouse.publish import BUILDS, CURRENT
+from pipeline.warehouse.builds import BUILDS, CURRENT
 from pipeline.warehouse.schema import TABLES
 from tests.helpers import KT, consistent, published, quiet_build, sha
 
@@ -94,3 +94,24 @@ def test_leftovers_of_killed_builds_go_with_the_next_build(good) -> None:
     (out / ".warehouse.duckdb.link.123").symlink_to("nowhere")
     quiet_build(raw, out, cache, validate=False)
     assert not partial.exists() and not (out / ".warehouse.duckdb.link.123").is_symlink()
+
+
+def test_ctrl_c_right_after_the_switch_keeps_the_published_build(good, monkeypatch) -> None:
+    """The switch has happened, the build has not yet heard back: the folder it published must
+    not be removed as an unpublished one (a dangling warehouse.duckdb, found by tests/faults)."""
+    from pipeline.errors import Interrupted
+    from pipeline.warehouse import builds as publishing
+
+    raw, out, cache, _wh, _ = good
+    old = consistent(out)
+    real_switch = publishing.switch
+
+    def switch_then_interrupt(*args):
+        real_switch(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publishing, "switch", switch_then_interrupt)
+    with pytest.raises(Interrupted) as e:
+        quiet_build(raw, out, cache, validate=False)
+    assert e.value.published
+    assert consistent(out) != old
