@@ -21,7 +21,7 @@ from pipeline.reference import GeoResolver
 from pipeline.settings import MAX_DOCUMENT_BYTES
 from pipeline.settings import relative as _rel
 from pipeline.sources.corrections import read_corrections
-from pipeline.sources.sidecar import SLUG, namesake_index, read_sidecar
+from pipeline.sources.sidecar import SLUG, Places, read_sidecar
 from pipeline.sources.strict_yaml import read_regular_file
 from pipeline.text import fold_phrase
 
@@ -48,7 +48,7 @@ class Source:
 
 
 def _decode(path: Path) -> tuple[str, bytes]:
-    data = read_regular_file(path, MAX_DOCUMENT_BYTES, "document")
+    data = read_regular_file(path, MAX_DOCUMENT_BYTES, "document")  # names the file itself
     if not data.strip():
         raise InputError(f"{_rel(path)}: the document is empty")
     try:
@@ -137,12 +137,12 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
         raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
     texts, sidecars, corrections = _listing(raw_dir)
     _check_pairs(texts, sidecars, corrections)
-    namesakes = namesake_index(resolver)
+    places = Places.of(resolver)
     sources: list[Source] = []
     seen: dict[str, Path] = {}
     for stem in sorted(texts):
         path, sidecar_path = texts[stem], sidecars[stem]
-        sidecar = read_sidecar(sidecar_path, resolver, namesakes)
+        sidecar = read_sidecar(sidecar_path, places)
         source_id = sidecar.source_id or stem
         if not SLUG.fullmatch(source_id):
             raise InputError(

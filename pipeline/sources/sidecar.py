@@ -55,21 +55,32 @@ def _exact(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
-def namesake_index(resolver: GeoResolver) -> dict[str, list[str]]:
-    """Geo codes by name, exact and folded (built once per discovery: folding takes a while)."""
-    index: dict[str, list[str]] = {}
-    for code, name in zip(resolver.geo["geo_code"], resolver.geo["name_vi"], strict=True):
-        index.setdefault("=" + _exact(name), []).append(code)
-        index.setdefault("~" + fold_phrase(name), []).append(code)
-    return index
+@dataclass
+class Places:
+    """The resolver and, built once per discovery, every place by code and by name (exact and
+    without diacritics): looking places up in the geography frame per sidecar took seconds."""
+
+    resolver: GeoResolver
+    by_code: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name, full, level
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, resolver: GeoResolver) -> Places:
+        places = cls(resolver)
+        geo = resolver.geo
+        for code, name, full, level in zip(
+            geo["geo_code"], geo["name_vi"], geo["full_name_vi"], geo["level"], strict=True
+        ):
+            places.by_code[code] = (name, full, level)
+            places.by_name.setdefault("=" + _exact(name), []).append(code)
+            places.by_name.setdefault("~" + fold_phrase(name), []).append(code)
+        return places
 
 
-def read_sidecar(
-    path: Path, resolver: GeoResolver, namesakes: dict[str, list[str]] | None = None
-) -> Sidecar:
+def read_sidecar(path: Path, places: Places | GeoResolver) -> Sidecar:
     """The checked sidecar ``path``: typed values, the resolved geo code, notes for the user."""
-    meta = load_strict(path, MAX_SIDECAR_BYTES, "sidecar")
     where = relative(path)
+    meta = load_strict(path, MAX_SIDECAR_BYTES, "sidecar", where)
     if not isinstance(meta, YamlMap):
         raise InputError(f"{where}: a sidecar must be a mapping of keys (geo, title, ...)")
     for key in meta:
@@ -98,8 +109,8 @@ def read_sidecar(
             f"{where}, line {line('url')}: key 'url' must be an http(s):// address without "
             f"spaces, got {out['url']!r}"
         )
-    namesakes = namesakes if namesakes is not None else namesake_index(resolver)
-    geo_code, notes = _geo(out["geo"], resolver, namesakes, f"{where}, line {line('geo')}")
+    places = places if isinstance(places, Places) else Places.of(places)
+    geo_code, notes = _geo(out["geo"], places, f"{where}, line {line('geo')}")
     return Sidecar(out, geo_code, notes)
 
 
@@ -130,43 +141,36 @@ def _issued_on(text: str, where: str) -> str:
     return text
 
 
-def _geo(
-    text: str, resolver: GeoResolver, namesakes: dict[str, list[str]], where: str
-) -> tuple[str, list[str]]:
+def _geo(text: str, places: Places, where: str) -> tuple[str, list[str]]:
     try:
-        code = resolver.resolve(text)
+        code = places.resolver.resolve(text)
     except ReferenceError as e:
         raise InputError(f"{where}: key 'geo': {e}") from None
-    return code, _namesake_notes(text, code, resolver, namesakes, where)
+    return code, _namesake_notes(text.strip(), code, places, where)
 
 
-def _namesake_notes(
-    text: str, code: str, resolver: GeoResolver, namesakes: dict[str, list[str]], where: str
-) -> list[str]:
+def _namesake_notes(text: str, code: str, places: Places, where: str) -> list[str]:
     """A note when a bare name was read as a place whose name another place shares, or a number
     as a place's name rather than a code (``1`` is District 1; Hà Nội is ``01``)."""
-    geo = resolver.geo
-    row = geo.loc[geo["geo_code"] == code].iloc[0]
-    if text.strip().isdigit() and text.strip() != code:
+    name, full, level = places.by_code[code]
+    if text.isdigit() and text != code:
         return [
-            f"{where}: geo {text!r} is read as the name of {row['full_name_vi']} ({code}), a "
-            f"{row['level']}, not as a GSO code; codes are written in full (01, 079, ...)"
+            f"{where}: geo {text!r} is read as the name of {full} ({code}), a {level}, not as "
+            "a GSO code; codes are written in full (01, 079, ...)"
         ]
-    if text.strip() == code:
+    if text == code:
         key = None
-    elif _exact(text) == _exact(row["name_vi"]):
+    elif _exact(text) == _exact(name):
         key = "=" + _exact(text)
-    elif fold_phrase(text) == fold_phrase(row["name_vi"]):
+    elif fold_phrase(text) == fold_phrase(name):
         key = "~" + fold_phrase(text)  # written without diacritics: any namesake may be meant
     else:
         key = None  # a full name ("Thành phố X"), or "Name, Province": the user said which
-    if key is None:
+    same = [c for c in places.by_name.get(key, []) if c != code] if key else []
+    if not same:
         return []
-    same = geo.loc[geo["geo_code"].isin([c for c in namesakes.get(key, []) if c != code])]
-    if same.empty:
-        return []
-    others = ", ".join(f"{r.full_name_vi} ({r.geo_code})" for r in same.itertuples())
+    others = ", ".join(f"{places.by_code[c][1]} ({c})" for c in same)
     return [
-        f"{where}: geo {text!r} is read as {row['full_name_vi']} ({code}), a {row['level']}, "
+        f"{where}: geo {text!r} is read as {full} ({code}), a {level}, "
         f"not {others}; write the full name or the code to say which"
     ]

@@ -40,32 +40,33 @@ class YamlMap(dict):
 
 def read_regular_file(path: Path, max_bytes: int, what: str) -> bytes:
     """The bytes of ``path`` if it is a regular file (not a symlink) of at most ``max_bytes``."""
-    where = relative(path)
+
+    def refused(problem: str) -> InputError:  # the path is made relative only when needed
+        return InputError(f"{relative(path)}: {problem}")
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        fd = os.open(path, flags)
     except OSError as e:
         if os.path.islink(path):
-            raise InputError(
-                f"{where}: is a symbolic link; data files must be regular files inside the raw "
-                "folder (copy the file in instead)"
+            raise refused(
+                "is a symbolic link; data files must be regular files inside the raw folder "
+                "(copy the file in instead)"
             ) from None
-        raise InputError(f"{where}: cannot be read ({e.strerror})") from None
+        raise refused(f"cannot be read ({e.strerror})") from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
         if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{where}: is a directory, not a {what}")
+            raise refused(f"is a directory, not a {what}")
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{where}: is not a regular file (a {what} must be one)")
+            raise refused(f"is not a regular file (a {what} must be one)")
         if st.st_size > max_bytes:
-            raise InputError(
-                f"{where}: {_size(st.st_size)} is more than the {_size(max_bytes)} a {what} may "
-                "have"
+            raise refused(
+                f"{_size(st.st_size)} is more than the {_size(max_bytes)} a {what} may have"
             )
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:  # grew while being read
-        raise InputError(f"{where}: more than the {_size(max_bytes)} a {what} may have")
+        raise refused(f"more than the {_size(max_bytes)} a {what} may have")
     return data
 
 
@@ -77,22 +78,26 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def load_strict(path: Path, max_bytes: int, what: str = "YAML file") -> object:
-    """The YAML file ``path`` as nested dicts (:class:`YamlMap`), lists and strings (or None)."""
+def load_strict(
+    path: Path, max_bytes: int, what: str = "YAML file", where: str | None = None
+) -> object:
+    """The YAML file ``path`` as nested dicts (:class:`YamlMap`), lists and strings (or None);
+    ``where`` names it in messages (default: its path relative to the working directory)."""
+    where = where or relative(path)
     data = read_regular_file(path, max_bytes, what)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"{relative(path)}, line {line}: not UTF-8 ({e.reason})") from None
+        raise InputError(f"{where}, line {line}: not UTF-8 ({e.reason})") from None
     events = yaml.parse(text, Loader=_LOADER)
     try:
-        return _document(events, relative(path))
+        return _document(events, where)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
+        line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise InputError(f"{relative(path)}{where}: invalid YAML: {problem}") from None
+        raise InputError(f"{where}{line}: invalid YAML: {problem}") from None
 
 
 def _document(events: Iterator[yaml.Event], where: str) -> object:

@@ -200,8 +200,13 @@ def _load_batch(
 
 
 def load(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
-    """Insert ``df`` into ``table`` by column name, cast to the declared types (columns the
+    """Insert ``df`` into ``table`` by column name, converted to the declared types (columns the
     frame lacks are NULL)."""
-    df = df.reindex(columns=arrow_schema(con, table).names)
-    records = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
-    load_records(con, table, list(df.columns), [list(records)])
+    schema = arrow_schema(con, table)
+    missing = [name for name in schema.names if name not in df.columns]
+    df = df.assign(**{name: pd.Series([None] * len(df), dtype=object) for name in missing})
+    try:
+        data = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+        raise BuildError(f"{table}: a value does not fit the declared schema ({e})") from None
+    _insert(con, table, data)
