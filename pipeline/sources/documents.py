@@ -93,7 +93,13 @@ def _listing(raw_dir: Path) -> tuple[dict[str, Path], dict[str, Path], dict[str,
     texts: dict[str, Path] = {}
     sidecars: dict[str, Path] = {}
     corrections: dict[str, Path] = {}
-    for name in sorted(os.listdir(raw_dir)):
+    try:
+        names = sorted(os.listdir(raw_dir))
+    except OSError as e:
+        raise InputError(
+            f"{_rel(raw_dir)}: the raw document folder cannot be read ({e.strerror})"
+        ) from None
+    for name in names:
         if name.endswith(CORRECTIONS_SUFFIX):
             stem, into = name[: -len(CORRECTIONS_SUFFIX)], corrections
         elif name.endswith((".txt", ".yaml")):

@@ -35,10 +35,12 @@ def _entry(path: Path) -> dict:
 
 def manifest(raw_dir: Path) -> str:
     """The manifest of ``raw_dir`` as text (JSON lines sorted by name; '' if it is missing)."""
-    if not raw_dir.is_dir():
+    try:
+        names = sorted(os.listdir(raw_dir))
+    except OSError:  # missing or unreadable: the build says so, naming the folder
         return ""
     lines = []
-    for name in sorted(os.listdir(raw_dir)):
+    for name in names:
         try:
             lines.append(json.dumps(_entry(raw_dir / name), ensure_ascii=False))
         except OSError as e:  # unreadable: the build will say so; the manifest notes it
