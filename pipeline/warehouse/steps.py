@@ -175,9 +175,10 @@ def _correction_counts(sources: list[Source], results: list[DocResult]) -> Count
     return counts
 
 
-def _create_staged_file(path: Path) -> None:
-    """Create the build's DuckDB file with the declared schema (tables empty)."""
-    with duckdb.connect(str(path)) as con:
+def _create_staged_file(staged: Staged) -> None:
+    """Create the build's DuckDB file with the declared schema (tables empty), through
+    ``Staged.connect`` so that whatever configures the file's creation is set there."""
+    with staged.connect() as con:
         con.execute(SCHEMA)
 
 
@@ -258,7 +259,7 @@ def stage(
         log(f"  loading build {build_id} ...")
         with _writing(out_dir):
             build_dir.mkdir()
-            _create_staged_file(staged.path)
+            _create_staged_file(staged)
             _load(staged, reference_dir, geo, results)
     except BaseException:
         staged.discard()
