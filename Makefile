@@ -4,14 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WAREHOUSE := data/curated/warehouse.duckdb
+# names and hashes of everything in data/raw, rewritten only when they change (see below)
+MANIFEST  := data/curated/.raw-manifest
 
-# Everything the warehouse is derived from: raw documents and sidecars, reference data,
-# expectation suites and the package itself. A change to any of them rebuilds; nothing else does.
-BUILD_INPUTS := $(wildcard data/raw/*) $(wildcard data/reference/*) \
+# Everything the warehouse is derived from: raw documents and sidecars (through the manifest),
+# reference data, expectation suites and the package itself. A change to any of them rebuilds;
+# nothing else does.
+BUILD_INPUTS := $(MANIFEST) $(wildcard data/reference/*) \
                 $(wildcard expectations/*.json) pyproject.toml \
                 $(shell find pipeline -type f -not -path '*/__pycache__/*')
 
-.PHONY: build test lint docs notebooks lab sql bench clean lock help
+.PHONY: build test lint docs notebooks lab sql bench clean lock help FORCE
+
+# The warehouse is a symlink into the build that published it (data/curated/current): make must
+# never delete it, even when a build is interrupted after publishing.
+.PRECIOUS: $(WAREHOUSE) $(MANIFEST)
 
 help:
 	@echo "make build      create .venv (first use) and build $(WAREHOUSE) + Parquet"
@@ -34,8 +41,17 @@ $(STAMP): pyproject.toml requirements.lock
 
 build: $(WAREHOUSE)
 
+# make compares times, so it cannot see a document deleted, renamed or copied in with its old
+# time. The manifest lists data/raw by name and content hash; it is recomputed on every
+# `make build` but rewritten only when it changed, so it is newer than the warehouse exactly
+# when data/raw changed since the last build. (It also keeps file names with spaces out of
+# make's prerequisites: the build then names them.)
+$(MANIFEST): $(STAMP) FORCE
+	@$(BIN)/python -m pipeline.sources.manifest $@
+
+# BUILD_FLAGS: e.g. --no-validate (debugging only)
 $(WAREHOUSE): $(STAMP) $(BUILD_INPUTS)
-	$(BIN)/python -m pipeline build
+	$(BIN)/python -m pipeline build $(BUILD_FLAGS)
 
 test: build
 	$(BIN)/python -m pytest
@@ -74,6 +90,11 @@ lock:
 	.lock-venv/bin/python -m pip freeze --all --exclude chitieu > requirements.lock
 	rm -rf .lock-venv
 
+# Build outputs: every build folder, the symlinks to the current one, the manifest, leftovers of
+# interrupted builds (of this layout and the one before), the extraction cache, Data Docs.
 clean:
-	rm -rf data/curated/*.duckdb data/curated/*.parquet data/curated/*.tmp* .cache reports/data-docs
+	rm -rf data/curated/builds data/curated/current data/curated/*.duckdb data/curated/*.parquet \
+	       data/curated/build_report.json data/curated/.raw-manifest* data/curated/.*.link.* \
+	       data/curated/.warehouse-*.duckdb.tmp* data/curated/.parquet-* data/curated/*.tmp* \
+	       .cache reports/data-docs
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipeline.errors import BuildError, InputError
+from pipeline.errors import BuildError, InputError, OutputError
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -38,6 +38,21 @@ def cmd_build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 3
+    except OutputError as e:
+        print(f"build stopped: {e}\nThe previous warehouse is unchanged.", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt as e:
+        done = getattr(e, "published", False)
+        print(
+            "build interrupted: "
+            + (
+                "the new warehouse was already published."
+                if done
+                else "the previous warehouse is unchanged."
+            ),
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
@@ -56,6 +71,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
         cli_output.write(con.execute(args.query), _output_format(args), sys.stdout)
     except duckdb.Error as e:
         print(f"query failed: {e}", file=sys.stderr)
+        if isinstance(e, duckdb.PermissionException) or "configuration has been locked" in str(e):
+            print(
+                "`sql` only reads the warehouse: it cannot write or read files, attach "
+                "databases, install extensions or change settings.",
+                file=sys.stderr,
+            )
         return 1
     finally:
         con.close()
@@ -125,7 +146,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for d in str(r["flag_detail"]).split("; "):
             print("    " + textwrap.shorten(d, 150))
     path = RAW_DIR / r["file_name"]
-    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"  source: {path.name} cannot be shown ({e}); rebuild after changing data/raw")
+        return 1
     a, b = int(r["line_start"]), int(r["line_end"])
     print(f"  source: {path.name}, lines {a}-{b}")
     for n in range(max(1, a - args.context), min(len(lines), b + args.context) + 1):
@@ -188,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     n = sub.add_parser("notebooks", help="execute notebooks, export figures and HTML to reports/")
     n.set_defaults(func=cmd_notebooks)
     args = p.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except FileNotFoundError as e:  # sources, explain, docs before the first build
+        print(e, file=sys.stderr)
+        return 2
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -22,6 +22,20 @@ class BuildError(RuntimeError):
     """The build stopped; the previous warehouse is untouched."""
 
 
+class OutputError(RuntimeError):
+    """The build cannot write its output (an unwritable folder, a full disk, another build
+    writing it); the previous warehouse is untouched."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A build interrupted (Ctrl-C); ``published`` says whether the new warehouse was already
+    published when it happened (then it is complete, else the previous one is untouched)."""
+
+    def __init__(self, published: bool) -> None:
+        super().__init__(published)
+        self.published = published
+
+
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest of ``choices``, or '' when none is close."""
     close = difflib.get_close_matches(str(word), list(choices), n=1)

@@ -37,10 +37,20 @@ ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FI
 # ---------------------------------------------------------------------------------- tunables
 PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
+CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this much
 CHUNKS_PER_WORKER = 4  # pool.map chunks per worker: few enough for low IPC, enough to balance
 # The DuckDB storage format the warehouse is written in: v1.0.0 (storage version 64) is read by
 # every DuckDB client from 1.0 on, the command-line client and DBeaver of the 1.x line included.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
+
+# ------------------------------------------------------------------------- input limits
+# Extracting one document takes about 70 times its size in memory on top of ~150 MB (measured:
+# 3.6 MB -> 0.37 GB peak, 7.8 MB -> 0.64 GB, 29 MB -> 2.0 GB); the limit keeps a build well
+# under 1 GB even with a pool worker per core. Plans run to ~100 KB of text.
+MAX_DOCUMENT_BYTES = 4 << 20
+MAX_SIDECAR_BYTES = 64 << 10  # a sidecar is a dozen short keys
+MAX_CORRECTIONS_BYTES = 1 << 20
+PLAUSIBLE_YEARS = (1990, 2060)  # default_year, issued_on and corrected years
 
 
 def warehouse_path() -> Path:
@@ -59,8 +69,12 @@ def figures_dir() -> Path:
 
 
 def relative(path: Path) -> str:
-    """``path`` relative to the working directory where it lies below it (for messages)."""
+    """``path`` relative to the working directory where it lies below it (for messages).
+
+    The last component is not resolved: a symlink is named where it is, not where it points.
+    """
+    path = Path(path)
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)

@@ -1,28 +1,39 @@
 """The extraction cache: one file per document in ``.cache/extract``, keyed by its content.
 
-The key is everything a document's extraction depends on: the document's bytes, its sidecar and
-corrections, the reference data (catalog, lexicon, units), the extractor version and every file
-of the package the build runs (:func:`package_files`). Entries no build has used for
-``CACHE_MAX_AGE_DAYS`` are deleted.
+The key is everything a document's extraction depends on: its source id, its bytes, its checked
+sidecar and corrections, the reference data (catalog, lexicon, units), the extractor version
+and every file of the package the build runs (:func:`package_files`). A copied or renamed
+document has another source id, hence another key: it is never served the original's rows.
+
+An entry carries the SHA-256 of its content and is loaded only if the content still matches: a
+flipped bit on disk must not put 2700.001945 in the warehouse where the document says 2700. A
+bad entry is deleted and its document extracted again, with a line in the build output. A cache
+that cannot be created, read or written degrades to extracting without it, also with a line.
+Entries no build has used for ``CACHE_MAX_AGE_DAYS`` are deleted, and so are the oldest unused
+ones beyond ``CACHE_MAX_UNUSED_BYTES``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pickle
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.extract.result import DocResult
-from pipeline.settings import CACHE_MAX_AGE_DAYS, PACKAGE_DIR
+from pipeline.settings import CACHE_MAX_AGE_DAYS, CACHE_MAX_UNUSED_BYTES, PACKAGE_DIR, relative
 from pipeline.sources import Source
 from pipeline.staging import EXTRACTOR_VERSION
 
 _REFERENCE_FILES = ("indicators.yaml", "lexicon.yaml", "units.yaml")
 # Never imported by a build (tests/test_layers.py holds it so): edits there re-extract nothing.
 _NOT_BUILD = ("analysis",)
+MAGIC = b"chitieu-extract-cache 2\n"  # then the SHA-256 of the payload (hex) and a newline
+_HEADER = len(MAGIC) + 65
 
 
 def package_files() -> list[Path]:
@@ -58,59 +69,155 @@ def environment_hash(reference_dir: Path) -> str:
 
 
 def cache_key(source: Source, reference_dir: Path, env: str | None = None) -> str:
-    """Content address of one document's extraction: (document, sidecar, corrections, env)."""
+    """Content address of one document's extraction: what :func:`extract_one` reads of it.
+
+    The checked sidecar and corrections (not their files, which may have changed since they were
+    read), the source id (it is in every row), the geo code and the document's bytes.
+    """
     h = hashlib.sha256((env or environment_hash(reference_dir)).encode())
-    h.update(source.sha256.encode())
-    h.update(source.sidecar.read_bytes())
-    h.update(source.geo_code.encode())
-    if source.corrections_path is not None:
-        h.update(source.corrections_path.read_bytes())
+    what = [source.source_id, source.geo_code, source.sha256, source.meta, source.corrections]
+    h.update(json.dumps(what, sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()[:32]
 
 
-def read_cached(path: Path) -> DocResult | None:
+def _encode(res: DocResult) -> bytes:
+    payload = pickle.dumps(
+        DocResult(res.observation_records, res.unmapped_records, res.layouts),
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    return MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def _decode(data: bytes) -> DocResult:
+    """The entry's result; ValueError when it is not an intact entry of this version."""
+    if not data.startswith(MAGIC) or len(data) < _HEADER:
+        raise ValueError("not an entry of this cache version")
+    digest, payload = data[len(MAGIC) : _HEADER - 1], data[_HEADER:]
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise ValueError("its checksum does not match its content")
     try:
-        with path.open("rb") as fh:
-            res = pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        path.unlink(missing_ok=True)  # unreadable or from an incompatible version: redo it
-        return None
+        res = pickle.loads(payload)  # the content is what this cache wrote: checked above
+    except Exception as e:  # an intact entry of an incompatible code version
+        raise ValueError(f"it cannot be read ({type(e).__name__})") from None
     if not isinstance(res, DocResult):
-        path.unlink(missing_ok=True)
-        return None
-    res.cached = True
-    with contextlib.suppress(OSError):  # pruned meanwhile, or a read-only cache: still a hit
-        os.utime(path)  # last used now: pruning keeps what builds still use
+        raise ValueError("it holds no extraction result")
     return res
 
 
-def prune_cache(cache_dir: Path, keep: set[str], max_age_days: float = CACHE_MAX_AGE_DAYS) -> int:
-    """Delete cache entries not in ``keep`` that no build has used for ``max_age_days``.
+class Cache:
+    """The cache folder of one build; ``log`` says when an entry or the folder is unusable."""
+
+    def __init__(self, folder: Path, log: Callable[[str], None]) -> None:
+        self.folder, self.log = folder, log
+        self.usable, self.n_discarded = True, 0
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _remove_leftovers(folder)
+        except OSError as e:
+            self._give_up(f"cannot be used ({e.strerror or e})")
+
+    def _give_up(self, why: str) -> None:
+        if self.usable:
+            self.log(
+                f"  note: the extraction cache {relative(self.folder)} {why}; "
+                "documents are extracted without it"
+            )
+        self.usable = False
+
+    def get(self, key: str, source_id: str) -> DocResult | None:
+        """The cached result of ``key``, or None (missing, or unusable and then deleted)."""
+        if not self.usable:
+            return None
+        path = self.folder / f"{key}.pkl"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            return self._discard(path, source_id, f"cannot be read ({e.strerror})")
+        try:
+            res = _decode(data)
+        except ValueError as e:
+            return self._discard(path, source_id, str(e))
+        res.cached = True
+        with contextlib.suppress(OSError):  # pruned meanwhile, or a read-only cache: still a hit
+            os.utime(path)  # last used now: pruning keeps what builds still use
+        return res
+
+    def _discard(self, path: Path, source_id: str, why: str) -> None:
+        self.n_discarded += 1
+        self.log(f"  cache entry of {source_id} discarded ({why}): extracting it again")
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def put(self, key: str, res: DocResult) -> None:
+        if not self.usable:
+            return
+        path = self.folder / f"{key}.pkl"
+        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(_encode(res))
+            os.replace(tmp, path)  # atomic: a concurrent build never reads half a file
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            self._give_up(f"cannot be written ({e.strerror or e})")
+
+    def prune(self, keep: set[str]) -> int:
+        if not self.usable:
+            return 0
+        return prune_cache(self.folder, keep)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of builds that were killed while writing an entry."""
+    for tmp in folder.glob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, not ours
+        return True
+    return True
+
+
+def prune_cache(
+    cache_dir: Path,
+    keep: set[str],
+    max_age_days: float = CACHE_MAX_AGE_DAYS,
+    max_unused_bytes: int = CACHE_MAX_UNUSED_BYTES,
+) -> int:
+    """Delete cache entries not in ``keep`` unused for ``max_age_days``, and the oldest unused
+    ones while they add up to more than ``max_unused_bytes``; how many files were deleted.
 
     Every code or catalog change re-keys all entries; without pruning the cache would grow by a
     corpus's worth each time. Entries stay a while so that switching between branches or raw
-    folders does not re-extract everything. Returns how many files were deleted.
+    folders does not re-extract everything, but never more than a bounded amount of them.
     """
     cutoff = time.time() - max_age_days * 86400
-    removed = 0
+    unused: list[tuple[float, int, Path]] = []
     for path in cache_dir.glob("*.pkl"):
         try:
-            if path.stem not in keep and path.stat().st_mtime < cutoff:
+            if path.stem not in keep:
+                st = path.stat()
+                unused.append((st.st_mtime, st.st_size, path))
+        except OSError:
+            continue
+    unused.sort(reverse=True)  # newest first
+    total, removed = 0, 0
+    for mtime, size, path in unused:
+        total += size
+        if mtime < cutoff or total > max_unused_bytes:
+            try:
                 path.unlink()
                 removed += 1
-        except OSError:  # pruned by a concurrent build, or not ours to delete: leave it
-            continue
+            except OSError:  # pruned by a concurrent build, or not ours to delete: leave it
+                continue
     return removed
-
-
-def write_cached(path: Path, res: DocResult) -> None:
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(
-            DocResult(res.observation_records, res.unmapped_records, res.layouts),
-            fh,
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-    os.replace(tmp, path)  # atomic: a concurrent build never reads half a file

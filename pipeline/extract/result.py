@@ -42,3 +42,4 @@ class ExtractStats:
     pool_peak_rss_kb: int = 0  # largest pool worker (ru_maxrss of reaped children), 0 if no pool
     cpu_seconds: float = 0.0  # CPU time of the extraction, this process and its pool together
     n_pruned: int = 0  # cache entries deleted as unused for CACHE_MAX_AGE_DAYS
+    n_discarded: int = 0  # cache entries that failed their checksum or could not be read

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from pipeline.extract.cache import (
-    cache_key,
-    environment_hash,
-    prune_cache,
-    read_cached,
-    write_cached,
-)
+from pipeline.extract.cache import Cache, cache_key, environment_hash
 from pipeline.extract.result import DocResult, ExtractStats
+from pipeline.extract.workers import die_with_parent, stop_workers
 from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNKS_PER_WORKER, PARALLEL_THRESHOLD
@@ -57,9 +54,13 @@ _worker_catalog: Catalog | None = None
 _worker_sources: list[Source] = []
 
 
-def _init_worker(reference_dir: Path) -> None:
+def _init_worker(parent: int, reference_dir: Path | None) -> None:
+    """In each pool worker: die with the build, leave Ctrl-C to it, load the catalog (spawn)."""
     global _worker_catalog
-    _worker_catalog = load_catalog(reference_dir)
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback here
+    if reference_dir is not None:
+        _worker_catalog = load_catalog(reference_dir)
 
 
 def _worker(args: tuple[int | Source, Path]) -> DocResult:
@@ -77,17 +78,22 @@ def _extract_in_pool(
     chunk = max(1, len(sources) // (workers * CHUNKS_PER_WORKER))
     if forked:
         _worker_catalog, _worker_sources = catalog, sources
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), None if forked else reference_dir),
+    )
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=None if forked else _init_worker,
-            initargs=() if forked else (reference_dir,),
-        ) as pool:
-            jobs = [(i if forked else s, reference_dir) for i, s in enumerate(sources)]
-            return list(pool.map(_worker, jobs, chunksize=chunk))
+        jobs = [(i if forked else s, reference_dir) for i, s in enumerate(sources)]
+        results = list(pool.map(_worker, jobs, chunksize=chunk))
+    except BaseException:
+        stop_workers(pool)  # interrupted or failed: do not wait for the other documents
+        raise
     finally:
         _worker_catalog, _worker_sources = None, []
+    pool.shutdown()
+    return results
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -122,24 +128,28 @@ def extract_all(
     catalog: Catalog,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> list[DocResult]:
-    """Results in the order of ``sources``; cached ones are read, the rest extracted."""
+    """Results in the order of ``sources``; cached ones are read, the rest extracted.
+
+    ``log`` hears about cache entries discarded and a cache that cannot be used (silent if
+    None) and about the process pool starting.
+    """
     global last_stats
     t0 = time.perf_counter()
-    cache_dir = cache_dir if cache_dir is not None else CACHE_DIR
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    log = log or (lambda _m: None)
+    cache = Cache(cache_dir if cache_dir is not None else CACHE_DIR, log)
     env = environment_hash(reference_dir)
     keys = [cache_key(s, reference_dir, env) for s in sources]
-    results: list[DocResult | None] = [None] * len(sources)
-    todo: list[int] = []
-    for i, key in enumerate(keys):
-        results[i] = read_cached(cache_dir / f"{key}.pkl")
-        if results[i] is None:
-            todo.append(i)
+    results: list[DocResult | None] = [
+        cache.get(k, s.source_id) for k, s in zip(keys, sources, strict=True)
+    ]
+    todo = [i for i, r in enumerate(results) if r is None]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     workers = max(1, min(workers, len(todo)))
     t1, cpu1 = time.perf_counter(), _cpu_seconds()
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        log(f"  extracting {len(todo)} documents in {workers} worker processes ...")
         fresh = _extract_in_pool([sources[i] for i in todo], reference_dir, catalog, workers)
         pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
     else:
@@ -148,8 +158,7 @@ def extract_all(
     t2, cpu2 = time.perf_counter(), _cpu_seconds()
     for i, res in zip(todo, fresh, strict=True):
         results[i] = res
-        write_cached(cache_dir / f"{keys[i]}.pkl", res)
-    pruned = prune_cache(cache_dir, set(keys))
+        cache.put(keys[i], res)
     last_stats = ExtractStats(
         n_sources=len(sources),
         n_extracted=len(todo),
@@ -159,6 +168,7 @@ def extract_all(
         extract_seconds=t2 - t1,
         pool_peak_rss_kb=pool_rss,
         cpu_seconds=cpu2 - cpu1,
-        n_pruned=pruned,
+        n_pruned=cache.prune(set(keys)),
+        n_discarded=cache.n_discarded,
     )
     return [r for r in results if r is not None]

@@ -9,6 +9,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+MAX_OTHERS_LISTED = 10  # a row names at most this many other statements, then counts the rest
+
+
+def _others(group: list[dict], row: dict) -> str:
+    """The other statements of ``row``'s group, at most ``MAX_OTHERS_LISTED`` of them by name.
+
+    Listing them all made ``flag_detail`` grow with the square of a figure's repetitions: a
+    document stating one indicator 2,000 times took gigabytes for the details alone.
+    """
+    others = []
+    for o in group:
+        if o is not row:
+            if len(others) == MAX_OTHERS_LISTED:
+                rest = len(group) - 1 - MAX_OTHERS_LISTED
+                return f"{', '.join(others)} and {rest} more"
+            others.append(f"{o['value_reported']!r} (line {o['line_start']})")
+    return ", ".join(others)
+
 
 def flag_conflicts(rows: list[dict]) -> None:
     """Several figures for one (place, indicator, year, kind, sex, residence): differing ones
@@ -25,12 +43,9 @@ def flag_conflicts(rows: list[dict]) -> None:
         values = {(r["value"], r["value_reported"] if r["value"] is None else None) for r in group}
         if len(values) > 1:
             for r in group:
-                others = [
-                    f"{o['value_reported']!r} (line {o['line_start']})" for o in group if o is not r
-                ]
                 r["flags"].append("conflict")
                 r["flag_detail"].append(
-                    f"conflict: the same document also states {', '.join(others)} "
+                    f"conflict: the same document also states {_others(group, r)} "
                     "for this indicator and year"
                 )
         else:

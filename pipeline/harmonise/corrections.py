@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from pipeline.errors import InputError
+from pipeline.settings import relative
 from pipeline.sources import Source
+from pipeline.sources.corrections import SETTABLE, check_values
 
 
 def apply_corrections(source: Source, rows: list[dict]) -> list[dict]:
-    """Apply active corrections in place; returns the rows a correction drops."""
+    """Apply active corrections in place; returns the rows a correction drops.
+
+    ``set:`` is checked again here (reading the file checked it already) so that corrections
+    made in code are held to the same columns and types: a misspelt column stops the build
+    instead of flagging a row as corrected and changing nothing.
+    """
     for c in source.corrections:
         if c.get("status", "active") != "active":
             continue
+        where = f"{relative(source.corrections_path)}: correction {c['id']}"
+        values = check_values(c["set"], SETTABLE, "set", where) if c["action"] == "override" else {}
         match = c.get("match") or {}
         hits = [
             r
@@ -21,19 +30,16 @@ def apply_corrections(source: Source, rows: list[dict]) -> list[dict]:
                 for k, v in match.items()
             )
         ]
-        where = f"{source.corrections_path.name}: correction {c['id']}"
         if not hits:
             raise InputError(
-                f"data/raw/{where}: matches no observation (quote {c['quote']!r}, match {match})"
+                f"{where}: matches no observation (quote {c['quote']!r}, match {match})"
             )
         for r in hits:
             r["correction_ids"].append(str(c["id"]))
             r["flags"].append("correction_applied")
             r["flag_detail"].append(f"correction_applied ({c['action']}): {c['reason']}")
-            if c["action"] == "override":
-                for k, v in c["set"].items():
-                    r[k] = v
-            elif c["action"] == "drop":
+            r.update(values)
+            if c["action"] == "drop":
                 r["_drop"] = True
     dropped = [r for r in rows if r.get("_drop")]
     rows[:] = [r for r in rows if not r.pop("_drop", False)]

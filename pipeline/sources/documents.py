@@ -2,39 +2,30 @@
 
 A document is a pair ``<source_id>.txt`` + ``<source_id>.yaml``; an optional
 ``<source_id>.corrections.yaml`` holds quote-checked corrections. Adding a plan is dropping
-files here. Anything malformed stops the build with one message naming the file (and line/key).
+files here. Anything malformed stops the build with one message naming the file (and line/key):
+documents are regular files (no symlinks, directories or devices), UTF-8 without NUL bytes, of
+at most ``MAX_DOCUMENT_BYTES``, named by a lower-case slug.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from pipeline.errors import InputError, ReferenceError, did_you_mean
+from pipeline.errors import InputError
 from pipeline.reference import GeoResolver
+from pipeline.settings import MAX_DOCUMENT_BYTES
 from pipeline.settings import relative as _rel
+from pipeline.sources.corrections import read_corrections
+from pipeline.sources.sidecar import SLUG, Places, read_sidecar
+from pipeline.sources.strict_yaml import read_regular_file
+from pipeline.text import fold_phrase
 
-SIDECAR_KEYS = {
-    "geo": True,
-    "title": True,
-    "title_en": False,
-    "issuer": False,
-    "issued_on": False,
-    "doc_number": False,
-    "url": False,
-    "default_year": False,
-    "source_id": False,
-    "notes": False,
-}
-CORRECTION_KEYS = {"id", "quote", "action", "reason", "status", "match", "set"}
-CORRECTION_ACTIONS = {"override", "drop", "flag"}
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+CORRECTIONS_SUFFIX = ".corrections.yaml"
 
 
 @dataclass
@@ -49,30 +40,19 @@ class Source:
     n_lines: int
     corrections_path: Path | None = None
     corrections: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said in the build output
 
     @property
     def default_year(self) -> int | None:
         return self.meta.get("default_year")
 
 
-def _load_yaml(path: Path) -> object:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except UnicodeDecodeError as e:
-        raise InputError(f"{_rel(path)}: not UTF-8 ({e.reason} at byte {e.start})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise InputError(f"{_rel(path)}{where}: invalid YAML: {problem}") from None
-
-
 def _decode(path: Path) -> tuple[str, bytes]:
-    data = path.read_bytes()
+    data = read_regular_file(path, MAX_DOCUMENT_BYTES, "document")  # names the file itself
     if not data.strip():
         raise InputError(f"{_rel(path)}: the document is empty")
     try:
-        return data.decode("utf-8"), data
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(
@@ -80,82 +60,66 @@ def _decode(path: Path) -> tuple[str, bytes]:
             f"(byte 0x{data[e.start]:02x} at offset {e.start}); "
             "save the document as UTF-8"
         ) from None
-
-
-def _check_sidecar(path: Path, meta: object, resolver: GeoResolver) -> tuple[dict, str]:
-    if not isinstance(meta, dict):
-        raise InputError(f"{_rel(path)}: a sidecar must be a mapping of keys (geo, title, ...)")
-    for key in meta:
-        if key not in SIDECAR_KEYS:
-            raise InputError(f"{_rel(path)}: unknown key {key!r}{did_you_mean(key, SIDECAR_KEYS)}")
-    for key, required in SIDECAR_KEYS.items():
-        if required and (key not in meta or meta[key] in (None, "")):
-            raise InputError(f"{_rel(path)}: required key {key!r} is missing")
-    try:
-        geo_code = resolver.resolve(meta["geo"])
-    except ReferenceError as e:
-        raise InputError(f"{_rel(path)}: key 'geo': {e}") from None
-    issued = meta.get("issued_on")
-    if issued is not None:
-        ok = isinstance(issued, (int, dt.date)) or bool(
-            re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", str(issued))
-        )
-        if not ok:
-            raise InputError(
-                f"{_rel(path)}: key 'issued_on' must be an ISO date or a year, got {issued!r}"
-            )
-        meta["issued_on"] = str(issued)
-    dy = meta.get("default_year")
-    if dy is not None and not (isinstance(dy, int) and 1990 <= dy <= 2060):
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data[:nul].count(b"\n") + 1
         raise InputError(
-            f"{_rel(path)}: key 'default_year' must be a year such as 2025, got {dy!r}"
+            f"{_rel(path)}, line {line}: a NUL byte at offset {nul}; a document is plain text "
+            "(was it saved as UTF-16, or is it a binary file?)"
         )
-    return meta, geo_code
+    return text, data
 
 
-def _check_corrections(path: Path, doc: object, text: str) -> list[dict]:
-    if doc is None:
-        return []
-    items = doc.get("corrections") if isinstance(doc, dict) else None
-    if not isinstance(items, list):
-        raise InputError(f"{_rel(path)}: expected a top-level 'corrections:' list")
-    out = []
-    for i, c in enumerate(items, 1):
-        where = f"{_rel(path)}: correction {i}"
-        if not isinstance(c, dict):
-            raise InputError(f"{where}: must be a mapping")
-        unknown = set(c) - CORRECTION_KEYS
-        if unknown:
-            raise InputError(f"{where}: unknown key(s) {sorted(unknown)}")
-        for key in ("quote", "action", "reason"):
-            if not c.get(key):
-                raise InputError(f"{where}: required key {key!r} is missing")
-        if c["action"] not in CORRECTION_ACTIONS:
-            raise InputError(f"{where}: action must be one of {sorted(CORRECTION_ACTIONS)}")
-        if c["action"] == "override" and not isinstance(c.get("set"), dict):
-            raise InputError(f"{where}: an override needs a 'set:' mapping of new values")
-        if c["quote"] not in text:
+def _slug_of(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold_phrase(stem).lower()).strip("-") or "document"
+
+
+def _check_kind(path: Path) -> None:
+    """Regular files only: a symlink could lead out of the raw folder, a FIFO would hang."""
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        raise InputError(
+            f"{_rel(path)}: is a symbolic link; the raw folder holds regular files only "
+            "(copy the file in instead)"
+        )
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{_rel(path)}: is a directory; the raw folder holds files only")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{_rel(path)}: is not a regular file")
+
+
+def _listing(raw_dir: Path) -> tuple[dict[str, Path], dict[str, Path], dict[str, Path]]:
+    """Documents, sidecars and corrections files by stem; a name that is no slug stops here."""
+    texts: dict[str, Path] = {}
+    sidecars: dict[str, Path] = {}
+    corrections: dict[str, Path] = {}
+    try:
+        names = sorted(os.listdir(raw_dir))
+    except OSError as e:
+        raise InputError(
+            f"{_rel(raw_dir)}: the raw document folder cannot be read ({e.strerror})"
+        ) from None
+    for name in names:
+        if name.endswith(CORRECTIONS_SUFFIX):
+            stem, into = name[: -len(CORRECTIONS_SUFFIX)], corrections
+        elif name.endswith((".txt", ".yaml")):
+            stem, into = name.rsplit(".", 1)[0], texts if name.endswith(".txt") else sidecars
+        else:
+            continue  # README, .gitkeep and the like
+        path = raw_dir / name
+        _check_kind(path)
+        if not SLUG.fullmatch(stem):
             raise InputError(
-                f"{where}: quote {c['quote']!r} does not occur in the source document; "
-                "a correction must quote the text it corrects verbatim"
+                f"{_rel(path)}: the file name {stem!r} must be a lower-case slug "
+                f"(a-z, 0-9, '-'), e.g. {_slug_of(stem)!r}: it becomes the source_id"
             )
-        c.setdefault("id", f"{path.name.split('.')[0]}#{i}")
-        c.setdefault("status", "active")
-        out.append(c)
-    return out
+        into[stem] = path
+    return texts, sidecars, corrections
 
 
-def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
-    """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem."""
-    if not raw_dir.is_dir():
-        raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
-    texts = {p.stem: p for p in raw_dir.glob("*.txt")}
-    sidecars = {
-        p.stem: p for p in raw_dir.glob("*.yaml") if not p.name.endswith(".corrections.yaml")
-    }
-    corrections = {
-        p.name[: -len(".corrections.yaml")]: p for p in raw_dir.glob("*.corrections.yaml")
-    }
+def _check_pairs(
+    texts: dict[str, Path], sidecars: dict[str, Path], corrections: dict[str, Path]
+) -> None:
     for stem, p in sorted(texts.items()):
         if stem not in sidecars:
             raise InputError(
@@ -171,39 +135,49 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
             raise InputError(
                 f"{_rel(p)}: corrections for a document that does not exist ({stem}.txt)"
             )
+
+
+def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
+    """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem."""
+    if not raw_dir.is_dir():
+        raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
+    texts, sidecars, corrections = _listing(raw_dir)
+    _check_pairs(texts, sidecars, corrections)
+    places = Places.of(resolver)
     sources: list[Source] = []
     seen: dict[str, Path] = {}
     for stem in sorted(texts):
-        path, sidecar = texts[stem], sidecars[stem]
-        meta, geo_code = _check_sidecar(sidecar, _load_yaml(sidecar), resolver)
-        source_id = str(meta.get("source_id") or stem)
-        if not _SLUG.fullmatch(source_id):
+        path, sidecar_path = texts[stem], sidecars[stem]
+        sidecar = read_sidecar(sidecar_path, places)
+        source_id = sidecar.source_id or stem
+        if not SLUG.fullmatch(source_id):
             raise InputError(
-                f"{_rel(sidecar)}: source_id {source_id!r} must be a lower-case slug "
+                f"{_rel(sidecar_path)}: source_id {source_id!r} must be a lower-case slug "
                 "(a-z, 0-9, '-')"
             )
         if source_id in seen:
             raise InputError(
-                f"{_rel(sidecar)}: duplicate source_id {source_id!r} "
+                f"{_rel(sidecar_path)}: duplicate source_id {source_id!r} "
                 f"(also used by {_rel(seen[source_id])})"
             )
-        seen[source_id] = sidecar
+        seen[source_id] = sidecar_path
         text, data = _decode(path)
         corr_path = corrections.get(stem)
-        corr = _check_corrections(corr_path, _load_yaml(corr_path), text) if corr_path else []
+        corr = read_corrections(corr_path, text) if corr_path else []
         n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         sources.append(
             Source(
                 source_id,
                 path,
-                sidecar,
-                meta,
-                geo_code,
+                sidecar_path,
+                sidecar.meta,
+                sidecar.geo_code,
                 text,
                 hashlib.sha256(data).hexdigest(),
                 n_lines,
                 corr_path,
                 corr,
+                sidecar.notes,
             )
         )
     if not sources:

@@ -1,5 +1,6 @@
 """Warehouse layer: the schema (``schema``), the tables besides observations (``tables``), the
-build in steps (``steps``: stage, gate, record, publish) and read-only connections."""
+build in steps (``steps``: stage, gate, record, publish; ``builds``: build folders and the
+atomic switch) and read-only connections."""
 
 from pathlib import Path
 
@@ -9,19 +10,41 @@ from pipeline.errors import BuildError
 from pipeline.settings import warehouse_path
 from pipeline.warehouse.steps import BuildReport, Staged, build, gate, publish, record, stage
 
+# A reader's connection can read the warehouse and nothing else: no files written or read
+# (COPY ... TO, EXPORT, read_csv), no other database attached, no extension installed or
+# loaded, no setting changed afterwards (which could lift the rest).
+READ_ONLY_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
+class WarehouseMissing(FileNotFoundError):
+    """No warehouse has been built yet (or ``$CHITIEU_WAREHOUSE`` names no file)."""
+
 
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the built warehouse (what notebooks and the CLI use)."""
+    """Read-only connection to the built warehouse (what notebooks and the CLI use).
+
+    It cannot write: ``COPY … TO``, ``ATTACH``, ``INSTALL`` and ``SET`` are refused by DuckDB
+    (see ``READ_ONLY_CONFIG``). The path is resolved first, so the connection holds the build
+    that was current when it opened even if a newer one is published meanwhile.
+    """
     path = Path(path) if path is not None else warehouse_path()
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist yet: run `make build`")
-    return duckdb.connect(str(path), read_only=True)
+        raise WarehouseMissing(f"{path} does not exist yet: run `make build`")
+    return duckdb.connect(str(path.resolve()), read_only=True, config=dict(READ_ONLY_CONFIG))
 
 
 __all__ = [
+    "READ_ONLY_CONFIG",
     "BuildError",
     "BuildReport",
     "Staged",
+    "WarehouseMissing",
     "build",
     "connect",
     "gate",

@@ -39,7 +39,8 @@ CREATE TABLE build_info (
   built_at TIMESTAMP, git_commit VARCHAR, package_version VARCHAR, n_sources INTEGER,
   n_observations INTEGER, n_unmapped INTEGER, extractor_version VARCHAR, catalog_hash VARCHAR,
   n_indicators INTEGER, duckdb_version VARCHAR, python_version VARCHAR,
-  build_seconds DOUBLE, validation_seconds DOUBLE, n_extracted INTEGER, n_cached INTEGER);
+  build_seconds DOUBLE, validation_seconds DOUBLE, n_extracted INTEGER, n_cached INTEGER,
+  build_id VARCHAR);
 CREATE TABLE validation_result (
   suite VARCHAR, expectation VARCHAR, severity VARCHAR, success BOOLEAN, n_unexpected INTEGER,
   details VARCHAR);

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import subprocess
+from collections.abc import Iterable, Mapping
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import __version__
+from pipeline.errors import BuildError
 from pipeline.settings import ROOT
 from pipeline.sources import Source
 from pipeline.staging import EXTRACTOR_VERSION
@@ -54,16 +57,12 @@ def source_table(sources: list[Source], layouts: dict[str, list[str]]) -> pd.Dat
     ).astype({"default_year": "Int64"})
 
 
-def correction_table(sources: list[Source], obs: pd.DataFrame) -> pd.DataFrame:
+def correction_table(sources: list[Source], counts: Mapping[tuple[str, str], int]) -> pd.DataFrame:
+    """Every correction, with ``counts[(source_id, correction_id)]`` observations touched."""
     rows = []
     for s in sources:
         for c in s.corrections:
-            n = int(
-                sum(
-                    str(c["id"]) in ids
-                    for ids in obs.loc[obs["source_id"] == s.source_id, "correction_ids"]
-                )
-            )
+            n = counts.get((s.source_id, str(c["id"])), 0)
             rows.append(
                 {
                     "correction_id": str(c["id"]),
@@ -106,10 +105,108 @@ def build_info_table(**counts: object) -> pd.DataFrame:
     )
 
 
+# DuckDB types of the schema (pipeline.warehouse.schema) and the Arrow types that carry them.
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+BATCH_ROWS = 65_536  # rows per Arrow record batch when loading records
+
+
+def arrow_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    """The declared columns of ``table`` as an Arrow schema: loading never guesses a type.
+
+    DuckDB would otherwise infer each pandas column's type from a sample of its rows, and a
+    list column whose sampled rows are all empty (``correction_ids`` when 1 % of documents
+    carry corrections) is typed NULL[], so the first corrected row crashes the load.
+    """
+    fields = []
+    for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall():
+        if typ not in _ARROW_TYPES:
+            raise TypeError(f"{table}.{name}: no Arrow type for the schema's {typ}")
+        fields.append(pa.field(name, _ARROW_TYPES[typ]))
+    return pa.schema(fields)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch) -> None:
+    con.register("_rows", data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
+
+
+def _column(values: list, field: pa.Field, table: str) -> pa.Array:
+    try:
+        return pa.array(values, type=field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+        bad = next((v for v in values if not _fits(v, field.type)), None)
+        raise BuildError(
+            f"{table}.{field.name}: cannot store {bad!r} as {field.type} ({e})"
+        ) from None
+
+
+def _fits(value: object, typ: pa.DataType) -> bool:
+    try:
+        pa.array([value], type=typ)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return False
+    return True
+
+
+def load_records(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    chunks: Iterable[list[tuple]],
+) -> int:
+    """Insert rows (tuples in ``columns`` order) in Arrow record batches of the declared types.
+
+    ``chunks`` may be any iterable of row lists (a generator over documents): nothing beyond
+    one batch is held here. Returns the number of rows inserted.
+    """
+    schema = arrow_schema(con, table)
+    where = [columns.index(f.name) if f.name in columns else None for f in schema]
+    n = 0
+    batch: list[tuple] = []
+    for chunk in chunks:
+        batch.extend(chunk)
+        while len(batch) >= BATCH_ROWS:
+            n += _load_batch(con, table, schema, where, batch[:BATCH_ROWS])
+            del batch[:BATCH_ROWS]
+    if batch:
+        n += _load_batch(con, table, schema, where, batch)
+    return n
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: pa.Schema,
+    where: list[int | None],
+    rows: list[tuple],
+) -> int:
+    arrays = [
+        _column([r[i] for r in rows] if i is not None else [None] * len(rows), field, table)
+        for field, i in zip(schema, where, strict=True)
+    ]
+    _insert(con, table, pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return len(rows)
+
+
 def load(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
-    """Insert ``df`` into ``table`` by column name (columns the frame lacks are NULL)."""
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    df = df.reindex(columns=cols)
-    con.register("_df", df)
-    con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM _df")
-    con.unregister("_df")
+    """Insert ``df`` into ``table`` by column name, converted to the declared types (columns the
+    frame lacks are NULL)."""
+    schema = arrow_schema(con, table)
+    missing = [name for name in schema.names if name not in df.columns]
+    df = df.assign(**{name: pd.Series([None] * len(df), dtype=object) for name in missing})
+    try:
+        data = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+        raise BuildError(f"{table}: a value does not fit the declared schema ({e})") from None
+    _insert(con, table, data)

@@ -178,11 +178,6 @@ def test_a_correction_matching_no_row_names_its_file(tmp_path: Path) -> None:
         harmonise(tmp_path, stale)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/harmonise/corrections.py:27 prefixes 'data/raw/' to the file name instead "
-    "of naming the corrections file where it is (a raw folder other than data/raw is named wrong)",
-)
 def test_a_stale_correction_names_the_file_where_it_is(tmp_path: Path) -> None:
     stale = {"quote": "120‰", "match": {"year": 2030}, "action": "flag", "reason": "r"}
     with pytest.raises(InputError) as raised:
@@ -191,11 +186,6 @@ def test_a_stale_correction_names_the_file_where_it_is(tmp_path: Path) -> None:
     assert str(raised.value).startswith(f"{where}: correction {SOURCE_ID}#1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/harmonise/corrections.py:35 sets any key of 'set:'; a misspelt column "
-    "('valeu') is silently ignored when the row is written, so the override does nothing",
-)
 def test_an_override_of_an_unknown_column_is_refused(tmp_path: Path) -> None:
     typo = {"quote": "còn 120‰", "action": "override", "set": {"valeu": 12}, "reason": "misprint"}
     with pytest.raises(InputError, match=r"valeu"):

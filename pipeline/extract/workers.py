@@ -1,0 +1,61 @@
+"""Pool workers that die with the build that started them.
+
+A build killed with SIGKILL (the OOM killer, a CI timeout) cannot tell its pool to stop, and
+its workers would wait forever on the job queue (they hold its write end themselves, so they
+never see it close). On Linux the kernel kills them when the parent dies
+(``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread in each worker watches for being orphaned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+_PR_SET_PDEATHSIG = 1
+ORPHAN_POLL_SECONDS = 1.0
+
+
+def _pdeathsig() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent exits (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process end when ``parent`` does, however ``parent`` ends."""
+    if not _pdeathsig():
+        threading.Thread(target=_watch, args=(parent,), daemon=True, name="orphan-watch").start()
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued jobs and kill the workers busy with the others.
+
+    Python 3.11 has no public way to end busy workers (3.14 adds ``terminate_workers``); the
+    pool's own process table is used, and ``shutdown`` then returns at once.
+    """
+    processes = dict(getattr(pool, "_processes", None) or {})
+    for proc in processes.values():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            proc.kill()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True, cancel_futures=True)

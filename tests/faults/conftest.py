@@ -1,0 +1,57 @@
+"""A scratch checkout that real ``make build`` and ``python -m pipeline build`` processes run in.
+
+The template is built once per session (``make build``, without the gate to save time) and
+copied per test, symlinks and times kept: every test starts from a published warehouse, a
+manifest make agrees with and a warm extraction cache, and may break anything in its copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import ROOT
+from tests.faults.scratch import Scratch
+
+COPIED = ("pipeline", "data/raw", "data/reference", "expectations", "Makefile", "pyproject.toml")
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("template") / "repo"
+    for name in (*COPIED, "requirements.lock"):
+        src, dst = ROOT / name, repo / name
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    (repo / "data" / "curated").mkdir()
+    (repo / "data" / "curated" / ".gitkeep").touch()
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    # The venv is shared with the real checkout: make must never think it needs reinstalling
+    # (it would point the editable install at this copy). Old times keep its stamp newer.
+    for name in ("pyproject.toml", "requirements.lock"):
+        os.utime(repo / name, (0, 0))
+    # compiled once here, so the many short processes of the fault tests load bytecode (the
+    # environment may forbid writing it: PYTHONDONTWRITEBYTECODE)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "pipeline"], cwd=repo, check=True)
+    stamp = subprocess.run(["make", "-q", ".venv/.installed-stamp"], cwd=repo, check=False)
+    assert stamp.returncode == 0, "the shared venv's stamp is out of date: run make build first"
+    r = subprocess.run(
+        ["make", "build", "BUILD_FLAGS=--no-validate"], cwd=repo, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    return repo
+
+
+@pytest.fixture()
+def scratch(template: Path, tmp_path: Path) -> Scratch:
+    repo = tmp_path / "repo"
+    shutil.copytree(template, repo, symlinks=True)
+    return Scratch(repo)
