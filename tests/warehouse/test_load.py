@@ -39,6 +39,9 @@ ROW = {
     "value_upper": None,
     "reader": "prose",
     "correction_ids": [],
+    "place_reported": None,
+    "sex": "total",
+    "residence": "total",
 }
 
 
