@@ -38,6 +38,11 @@ SCHEMA: dict[str, object] = {
     "label_number_patterns": PATTERNS,
     "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
     "geo_whole": {k: PHRASES for k in ("country", "province")},
+    "statistics": {
+        k: PHRASES for k in ("preliminary", "by_place", "unit_line", "of_which", "count_prefix")
+    },
+    "statistics_splits": {k: PHRASES for k in ("total", "male", "female", "urban", "rural")},
+    "statistics_noise_patterns": PATTERNS,
 }
 
 
