@@ -158,7 +158,9 @@ class ProseReader(LayoutReader[Block]):
         year = state.grammar.year_in(sentence)
         year = year if year is not None else heading_year
         year = year if year is not None else state.context.fallback_year()
-        kind = "actual" if state.grammar.is_actual_sentence(sentence) else "target"
+        reported = state.reported_through
+        restated = year is not None and reported is not None and year <= reported
+        kind = "actual" if restated or state.grammar.is_actual_sentence(sentence) else "target"
         return year, kind
 
     # ----------------------------------------------------------------------------- clauses
