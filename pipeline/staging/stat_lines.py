@@ -48,6 +48,8 @@ class StatWords:
     count_prefix: str  # 'số'
     splits: dict[str, tuple[str, str]]  # lower-cased word (diacritics kept) -> (axis, value)
     whole: frozenset[str]  # folded names of a whole place ('toàn tỉnh', 'cả nước')
+    header_filler: re.Pattern[str]  # header words naming no column ('Chia ra - Of which')
+    total_line: re.Pattern[str]  # a header line opening with a total word ('Tổng số   Chia ra')
     header_scan: re.Pattern[str]  # header_line, at a line start and to its end
 
 
@@ -63,7 +65,7 @@ def stat_words(grammar: Grammar) -> StatWords:
     lex = grammar.lexicon
     stats = lex["statistics"]
     prelim = _alternation(stats["preliminary"])
-    piece = rf"(?:{prelim}|\.|-|:)"
+    piece = rf"(?:{prelim}|\.|-|:|\|)"
     splits: dict[str, tuple[str, str]] = {}
     for value, words in lex["statistics_splits"].items():
         axis = "sex" if value in ("male", "female") else "residence"
@@ -80,6 +82,11 @@ def stat_words(grammar: Grammar) -> StatWords:
         count_prefix=fold_phrase(stats["count_prefix"][0]) if stats["count_prefix"] else "",
         splits=splits,
         whole=frozenset(fold_phrase(w) for ws in lex["geo_whole"].values() for w in ws),
+        header_filler=re.compile(_alternation(stats["header_filler"])),
+        total_line=re.compile(
+            rf"[ \t]*(?:{_alternation(lex['statistics_splits']['total'])})"
+            r"(?:[ \t:-]*(?=\n|\Z)|[ \t]{2,}|[ \t]+-[ \t]+)"
+        ),
         header_scan=re.compile(rf"[ \t]*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))[ \t]*)+(?=\n|\Z)"),
     )
 

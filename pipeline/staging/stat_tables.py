@@ -18,7 +18,8 @@ from pipeline.staging.columns import Column
 from pipeline.staging.records import Unmapped
 from pipeline.staging.rows import LabelledRow, RowLabel, RowPlace, RowUnit, choose, emit_row
 from pipeline.staging.stat_lines import StatDoc, is_noise, is_page_strip
-from pipeline.staging.state import DocumentState
+from pipeline.staging.state import DocumentState, Line
+from pipeline.text import fold_phrase, phrase_regex
 
 _LONGEST_CAPTION_LINE = 150  # longer lines are sentences (a digest before the table)
 _CAPTION_LINES = 14  # the most caption lines read above a table
@@ -40,20 +41,22 @@ class Caption:
     by_place: bool  # the title says each row is a place ('phân theo huyện')
 
 
-def caption_above(sd: StatDoc, first: int, floor: int) -> Caption:
+def caption_above(sd: StatDoc, first: int, floor: int, limit: int = _CAPTION_LINES) -> Caption:
     """The caption of a table whose header or first row is line ``first``: the lines of words
     above it, up to ``floor``, a consumed line, a row of figures or a sentence. Page furniture,
     page-number strips and table numbers on their own line are passed over."""
     state = sd.state
     found: list[int] = []
     i = first - 1
-    while i >= floor and len(found) < _CAPTION_LINES:
+    while i >= floor and len(found) < limit:
         line = state.lines[i]
         i -= 1
         if line.blank or is_noise(sd.words, line) or is_page_strip(line):
             continue
         if state.consumed[line.no] or len(line.stripped) > _LONGEST_CAPTION_LINE:
             break
+        if _states_a_figure(sd, line):
+            break  # a sentence ('năm 2022: … là 58,40'): prose before the table
         cells = sd.cells(line)
         if cells.value_only and _TABLE_NUMBER.fullmatch(line.folded):
             continue  # a table or page number on its own line
@@ -62,6 +65,15 @@ def caption_above(sd: StatDoc, first: int, floor: int) -> Caption:
         found.append(line.no)
     found.reverse()
     return make_caption(sd, found)
+
+
+def _states_a_figure(sd: StatDoc, line: Line) -> bool:
+    """Whether a line states a figure as prose does: with a comparator or a unit."""
+    state = sd.state
+    if not state.has_free_digit(line.start, line.end):
+        return False
+    found = state.grammar.mentions(state.doc.folded, line.start, line.end, state.mask)
+    return any(m.comparator is not None or m.unit_code is not None for m in found)
 
 
 def make_caption(sd: StatDoc, lines: list[int]) -> Caption:
@@ -81,6 +93,26 @@ def make_caption(sd: StatDoc, lines: list[int]) -> Caption:
 
 def _is_unit_line(sd: StatDoc, i: int) -> bool:
     return sd.words.unit_line.match(sd.state.lines[i].folded) is not None
+
+
+def is_unit_line(sd: StatDoc, i: int) -> bool:
+    """A line naming a table's unit: 'Đơn vị tính - Unit: %', or a unit alone ('Người -
+    Person', '‰')."""
+    line = sd.state.lines[i]
+    if _is_unit_line(sd, i):
+        return True
+    text = line.folded.strip()
+    if not text or len(text.split()) > 4:
+        return False
+    value = _DASHED.split(text)[0].strip(" -")
+    return bool(value) and _whole_unit(sd, value)
+
+
+def _whole_unit(sd: StatDoc, text: str) -> bool:
+    """Whether ``text`` is wholly one unit alias."""
+    grammar = sd.state.grammar
+    code, _kind, start = grammar.unit_suffix(text)
+    return code is not None and start == 0
 
 
 def _caption_unit(sd: StatDoc, lines: list[int]) -> RowUnit:
@@ -144,6 +176,70 @@ def match_label(
     return choose(catalog, matches, unit.code), bool(matches)
 
 
+@dataclass(slots=True)
+class Lineage:
+    """What the rows above a row tell it: the indicator of the row just above (a 'Trong đó' row
+    naming it again is a part of it), and the last count row with its unit in parentheses
+    ('Giường bệnh (Giường)'), whose rows without a unit below it count its parts ('Bệnh viện -
+    Hospital': beds in hospitals, not hospitals)."""
+
+    previous: str = ""
+    parent: str = ""  # folded label of that count row, '' when the rows above have none
+
+
+def row_indicator(
+    sd: StatDoc, label: str, unit: RowUnit, context: str, lineage: Lineage, cells: list[Cell]
+) -> tuple[str | None, str, str]:
+    """The indicator a table row's folded label names, or None with a reason code and reason;
+    ``lineage`` learns from the row.
+
+    A row without a unit under a count row is a part of it: it names an indicator only where
+    the catalog names that part with its parent ('Số cơ sở y tế' / 'Bệnh viện' is the number of
+    hospitals; 'Giường bệnh' / 'Bệnh viện' is no indicator)."""
+    parent, previous = lineage.parent, lineage.previous
+    if unit.code is None and parent:
+        choice, matched = _part_of(sd, label, parent)
+    else:
+        choice, matched = match_label(sd, label, unit, context, cells)
+    if unit.code is not None:  # a row with its own unit: the parent of the rows below, or none
+        counts = isinstance(choice, str) or sd.state.catalog.indicators[choice.code].unit == "count"
+        lineage.parent = label if unit.kind == "noun" and counts else ""
+    lineage.previous = "" if isinstance(choice, str) else choice.code
+    if isinstance(choice, str):
+        code = "part_of_row" if unit.code is None and parent else "no_indicator"
+        return None, "ambiguous" if matched and code == "no_indicator" else code, choice
+    if is_part_of_row(sd, label) and choice.code == previous:
+        return None, "part_of_row", f"a part of the row above, not {choice.code} itself"
+    return choice.code, "", ""
+
+
+def _part_of(sd: StatDoc, label: str, parent: str) -> tuple[Match | str, bool]:
+    """The indicator of a part of a count row: one the catalog names with its parent."""
+    catalog = sd.state.catalog
+    found = catalog.match(label, context=parent)
+    named = [m for m in found if _named_with(sd, m.code, parent, label)]
+    if not named:
+        reason = "a part of the count row above it, which the catalog names no indicator for"
+        return reason, bool(found)
+    return choose(catalog, named, None), True
+
+
+def _named_with(sd: StatDoc, code: str, parent: str, label: str) -> bool:
+    """Whether the catalog names ``code`` by a group of phrases standing partly in the parent
+    row's label and the rest in the row's own ('Số cơ sở y tế' + 'Bệnh viện')."""
+    for entry in sd.state.catalog.indicators[code].match:
+        group = [fold_phrase(p) for p in (entry if isinstance(entry, list) else [entry])]
+        in_parent = [re.search(phrase_regex(p), parent) is not None for p in group]
+        in_label = [re.search(phrase_regex(p), label) is not None for p in group]
+        if (
+            any(in_parent)
+            and any(in_label)
+            and all(a or b for a, b in zip(in_parent, in_label, strict=True))
+        ):
+            return True
+    return False
+
+
 def caption_indicator(sd: StatDoc, caption: Caption) -> Match | str:
     """The indicator a caption names (the table's one indicator when its rows are places or
     years), with the caption's unit and denominators."""
@@ -168,10 +264,10 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
         return None, "the document's place is not known, so its rows cannot be placed"
     reason = ""
     for text in texts:
-        name = _ROW_NUMBER.sub("", text).strip().rstrip("-").strip()
+        name = _ROW_NUMBER.sub("", text).strip().strip("-").strip()
         if not name:
             continue
-        if " ".join(name.lower().split()) in sd.words.splits:
+        if is_total(sd, name):
             return RowPlace(name, ctx.geo_code), ""
         parts = _DASHED.split(name)
         for n in range(len(parts), 0, -1):
@@ -179,11 +275,14 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
             placed = ctx.places.within(ctx.geo_code, candidate)
             if placed.code is not None:
                 return RowPlace(candidate, placed.code), ""
-            if not reason or n == 1:
-                reason = placed.reason
-        if reason:
-            break
+            if n == 1 and not reason:
+                reason = placed.reason  # the first line's Vietnamese name says why
     return None, reason or "the row names no place"
+
+
+def is_total(sd: StatDoc, text: str) -> bool:
+    """Whether a header or row label is wholly a word for the total ('Tổng số', 'TOTAL')."""
+    return sd.words.splits.get(" ".join(text.lower().split()), ("", ""))[1] == "total"
 
 
 # ----------------------------------------------------------------------------------- rows

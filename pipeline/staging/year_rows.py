@@ -167,29 +167,39 @@ class YearRowsReader(LayoutReader[YearRowBlock]):
         """The table's rows, with columns told from the headers above the first row."""
         scan = self._scan(block.start, block.width)
         zone = caption_above(self.sd, block.start, 0)
-        first_block = None
-        if scan.headings:
-            zone, first_block = self._first_heading(zone)
-        for row in scan.rows:
-            row.block = row.block or first_block
-        columns = self._columns(zone, block.width)
         consumed = self.state.consumed
         for i in [*zone.lines, *range(block.start, scan.end)]:
             consumed[i] = 1
+        zone, first_block, columns = self._heading_and_columns(zone, block.width)
+        for row in scan.rows:
+            row.block = row.block or first_block
         for row in scan.rows:
             self._emit(row, zone, columns, block.width)
         return BlockRead(max(scan.end, block.start + 1), True)
 
-    def _first_heading(self, zone: Caption) -> tuple[Caption, tuple[str, str] | None]:
-        """The heading of the first block: the split word closest above the first row (the
-        other blocks' headings stand between rows); the caption without it."""
-        for k in range(len(zone.lines) - 1, -1, -1):
-            found = set(split_words(self.sd.words, self.state.lines[zone.lines[k]]))
-            if len(found) == 1:
-                return make_caption(self.sd, zone.lines[:k]), found.pop()
-            if found:
-                break
-        return zone, None
+    def _heading_and_columns(
+        self, zone: Caption, width: int
+    ) -> tuple[Caption, tuple[str, str] | None, list[tuple[Column, Match | str]]]:
+        """The caption, the heading of the first block and the columns.
+
+        The last line of words above the first row heads its block ('Nông thôn - Rural') if it
+        names one split value, the headers above it fit the cells without it, and they do not
+        split the same way; otherwise it is a column header ('Nữ - Female')."""
+        last = zone.lines[-1] if zone.lines else None
+        found = (
+            set(split_words(self.sd.words, self.state.lines[last])) if last is not None else set()
+        )
+        if len(found) == 1:
+            rest = make_caption(self.sd, zone.lines[:-1])
+            columns = self._columns(rest, width)
+            axis, value = next(iter(found))
+            axes = {
+                "sex" if c.sex != "total" else "residence" if c.residence != "total" else ""
+                for c, _i in columns
+            }
+            if columns and axis not in axes:
+                return rest, (axis, value), columns
+        return zone, None, self._columns(zone, width)
 
     def _columns(self, zone: Caption, width: int) -> list[tuple[Column, Match | str]]:
         """A column header and indicator per cell: split words, else indicators, else the

@@ -39,7 +39,15 @@ SCHEMA: dict[str, object] = {
     "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
     "geo_whole": {k: PHRASES for k in ("country", "province")},
     "statistics": {
-        k: PHRASES for k in ("preliminary", "by_place", "unit_line", "of_which", "count_prefix")
+        k: PHRASES
+        for k in (
+            "preliminary",
+            "by_place",
+            "unit_line",
+            "of_which",
+            "count_prefix",
+            "header_filler",
+        )
     },
     "statistics_splits": {k: PHRASES for k in ("total", "male", "female", "urban", "rural")},
     "statistics_noise_patterns": PATTERNS,
