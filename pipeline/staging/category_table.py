@@ -15,35 +15,16 @@ catalog does not hold: unmapped.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.reference import Match
+from pipeline.staging import stat_tables as st
 from pipeline.staging.columns import Column
-from pipeline.staging.layout import Block, BlockRead, LayoutReader, register
+from pipeline.staging.layout import Block, BlockRead, register
 from pipeline.staging.rows import RowLabel
 from pipeline.staging.stat_body import BodyRow, body_rows, first_row_is_whole
-from pipeline.staging.stat_lines import StatDoc, StatWords, is_noise, stat_doc, years_in
-from pipeline.staging.stat_tables import (
-    Caption,
-    Lineage,
-    StatRow,
-    caption_above,
-    caption_indicator,
-    emit_stat_row,
-    folded_label,
-    is_total,
-    is_unit_line,
-    make_caption,
-    match_label,
-    paren_unit,
-    place_of,
-    printed_label,
-    reports,
-    row_indicator,
-    unmapped,
-)
-from pipeline.staging.state import DocumentState
+from pipeline.staging.stat_lines import StatWords, is_noise, years_in
+from pipeline.staging.stat_reader import StatReader
 from pipeline.text import fold, fold_phrase, phrase_regex
 
 _HEADER_LINES = 40  # the most lines of headers between the unit line and the first row
@@ -67,30 +48,26 @@ class CategoryBlock(Block):
 
     first: int
     year: int
-    caption: Caption
+    caption: st.Caption
     header_lines: list[int]
     columns: list[CategoryColumn]
     places: bool
 
 
 @register
-class CategoryTableReader(LayoutReader[CategoryBlock]):
+class CategoryTableReader(StatReader[CategoryBlock]):
     """One-year tables of category columns, after the year tables."""
 
     name = "category_table"
     rank = 5
 
-    def __init__(self, state: DocumentState):
-        super().__init__(state)
-        self.sd: StatDoc = stat_doc(state)
-        words = self.sd.words
-        anchors = [*state.at_line_starts(words.unit_line), *state.at_line_starts(words.total_line)]
-        self._candidates = sorted({no for no, _m in anchors})
+    def anchors(self) -> list[re.Pattern[str]]:
+        return [self.sd.words.unit_line, self.sd.words.total_line]  # 'ĐVT: …', 'Tổng số'
 
     def find(self, start: int) -> CategoryBlock | None:
         """The next table of category columns under a title naming one year."""
-        for u in self._candidates[bisect_left(self._candidates, start) :]:
-            if not self.state.consumed[u] and (block := self._block(u)) is not None:
+        for u in self.anchors_from(start):
+            if (block := self._block(u)) is not None:
                 return block
         return None
 
@@ -101,14 +78,14 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
         _words, k = self._words_before_cells(anchor)
         if k is None:
             return None
-        zone = caption_above(self.sd, k, 0, _HEADER_LINES).lines
+        zone = st.caption_above(self.sd, k, 0, _HEADER_LINES).lines
         dated = [n for n, i in enumerate(zone) if years_in(self.state.lines[i].folded)]
         if not dated:
             return None
         title, rest = zone[: dated[-1] + 1], zone[dated[-1] + 1 :]
         years = {y for i in title for y in years_in(self.state.lines[i].folded)}
-        units = [i for i in rest if is_unit_line(self.sd, i)]
-        caption = make_caption(self.sd, [*title, *units])
+        units = [i for i in rest if st.is_unit_line(self.sd, i)]
+        caption = st.make_caption(self.sd, [*title, *units])
         if len(years) != 1 or self._plan_words(zone):
             return None
         width = self._width(k)
@@ -171,14 +148,14 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
             return words[-1:]
         label: list[int] = []
         for i in reversed(words):
-            if place_of(self.sd, [self.state.lines[i].text])[0] is None:
+            if st.place_of(self.sd, [self.state.lines[i].text])[0] is None:
                 break
             label.insert(0, i)
         return label
 
     # ------------------------------------------------------------------------- columns
     def _columns(
-        self, header: list[int], width: int, caption: Caption
+        self, header: list[int], width: int, caption: st.Caption
     ) -> list[CategoryColumn] | None:
         """A column per header group of the language that has ``width`` of them (Vietnamese
         and English paired when both have)."""
@@ -191,11 +168,11 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
             return None
         out = []
         for head, name in zip(heads, vi if len(vi) == width else en, strict=True):
-            total = is_total(self.sd, name)
+            total = st.is_total(self.sd, name)
             indicator = (
-                caption_indicator(self.sd, caption)
+                st.caption_indicator(self.sd, caption)
                 if total
-                else match_label(self.sd, fold(head), caption.unit)[0]
+                else st.match_label(self.sd, fold(head), caption.unit)[0]
             )
             out.append(CategoryColumn(head, total, indicator))
         return out
@@ -208,7 +185,7 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
         groups: dict[bool, list[str]] = {True: [], False: []}
         for i in header:
             line = self.state.lines[i]
-            if is_unit_line(self.sd, i):
+            if st.is_unit_line(self.sd, i):
                 continue
             for cell in _PIECES.split(line.text.strip()):
                 for piece in _LANGUAGES.split(cell):
@@ -233,13 +210,13 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
         for i in [*block.caption.lines, *block.header_lines, *range(block.first, end)]:
             consumed[i] = 1
         column = Column(block.year, "actual", False, str(block.year))
-        reports(self.state, [column])
-        lineage = Lineage()
+        st.reports(self.state, [column])
+        lineage = st.Lineage()
         for row in rows:
             if len(row.cells) != len(block.columns):
-                what = printed_label(self.sd, row.label) or "an unlabelled row"
+                what = st.printed_label(self.sd, row.label) or "an unlabelled row"
                 reason = f"{len(row.cells)} figures of {what!r} under {len(block.columns)} columns"
-                unmapped(self.sd, *row.span(), "cells_mismatch", reason)
+                st.unmapped(self.sd, *row.span(), "cells_mismatch", reason)
             elif block.places:
                 self._place_row(row, block, column)
             else:
@@ -248,10 +225,10 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
 
     def _place_row(self, row: BodyRow, block: CategoryBlock, column: Column) -> None:
         """A place's figures, one per category column."""
-        place, reason = place_of(self.sd, [self.state.doc.text[a:b] for a, b in row.label])
+        place, reason = st.place_of(self.sd, [self.state.doc.text[a:b] for a, b in row.label])
         start, end = row.span()
         if place is None:
-            unmapped(self.sd, start, end, "unplaced", reason)
+            st.unmapped(self.sd, start, end, "unplaced", reason)
             return
         for col, span in zip(block.columns, row.cells, strict=True):
             cell = self.sd.cell(span)
@@ -259,43 +236,42 @@ class CategoryTableReader(LayoutReader[CategoryBlock]):
                 continue
             if isinstance(col.indicator, str):
                 reason = f"column {col.header!r}: {col.indicator}"
-                unmapped(self.sd, start, span[1], "no_indicator", reason)
+                st.unmapped(self.sd, start, span[1], "no_indicator", reason)
                 continue
             label = RowLabel(col.header, block.caption.title.start, block.caption.title.end)
-            stat = StatRow(
-                label, block.caption.unit, [(column, cell)], start, span[1], self.name,
-                col.indicator.code, place,
-            )  # fmt: skip
-            emit_stat_row(self.sd, stat)
+            unit = block.caption.unit
+            code = col.indicator.code
+            stat = st.StatRow(label, unit, [(column, cell)], start, span[1], self.name, code, place)
+            st.emit_stat_row(self.sd, stat)
 
     def _indicator_row(
-        self, row: BodyRow, block: CategoryBlock, column: Column, lineage: Lineage
+        self, row: BodyRow, block: CategoryBlock, column: Column, lineage: st.Lineage
     ) -> None:
         """An indicator's total; its parts by category have no indicator of their own."""
         start, end = row.span()
-        label_text = printed_label(self.sd, row.label)
+        label_text = st.printed_label(self.sd, row.label)
         a, b = (row.label[0][0], row.label[-1][1]) if row.label else (start, start)
-        unit = paren_unit(self.sd, a, b)
-        folded = folded_label(self.sd, row.label)
+        unit = st.paren_unit(self.sd, a, b)
+        folded = st.folded_label(self.sd, row.label)
         cells = [self.sd.cell(span) for span in row.cells]
         found = [c for c in cells if c is not None]
         context = " ".join(x for x in (block.caption.folded, row.parent) if x)
-        code, reason_code, reason = row_indicator(self.sd, folded, unit, context, lineage, found)
+        code, reason_code, reason = st.row_indicator(self.sd, folded, unit, context, lineage, found)
         if code is None:
-            unmapped(self.sd, start, end, reason_code, f"{reason}: {label_text!r}")
+            st.unmapped(self.sd, start, end, reason_code, f"{reason}: {label_text!r}")
             return
         for col, cell in zip(block.columns, cells, strict=True):
             if cell is None or not col.total:
                 continue
             label = RowLabel(label_text, a, b, block.caption.folded)
-            stat = StatRow(label, unit, [(column, cell)], start, end, self.name, code)
-            emit_stat_row(self.sd, stat)
+            stat = st.StatRow(label, unit, [(column, cell)], start, end, self.name, code)
+            st.emit_stat_row(self.sd, stat)
         parts = [
             col.header for col, c in zip(block.columns, cells, strict=True) if not col.total and c
         ]
         if parts:
             reason = f"figures of {label_text!r} by {', '.join(parts)}: no indicator in the catalog"
-            unmapped(self.sd, start, end, "no_indicator", reason)
+            st.unmapped(self.sd, start, end, "no_indicator", reason)
 
 
 def _is_filler(words: StatWords, piece: str) -> bool:

@@ -25,12 +25,18 @@ from pipeline.staging.state import DocumentState, Line
 from pipeline.text import fold_phrase, phrase_regex
 from pipeline.text.grammar import Grammar
 
-_TOKEN = re.compile(r"[^\s|]+")
-_NUMBER_TOKEN = re.compile(r"[<>≤≥=]{0,2}\d(?:[\d.,]*\d)?[%‰]?")
-_COMPARATOR_TOKEN = re.compile(r"[<>≤≥=]{1,2}")
-_EMPTY_TOKEN = re.compile(r"…+|\.{2,3}|-{1,2}")
-_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d.,]\d)")
-_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
+# Tokens of a line: whitespace and '|' (a portal's cell rule) part them. A number, maybe with
+# a comparator glued on ('>95') and a percent or per-mille sign; a comparator alone ('≥' of
+# '≥ 95'); a cell with no figure: ellipsis or '..' (not available), a dash (none).
+_TOKEN, _NUMBER_TOKEN, _COMPARATOR_TOKEN, _EMPTY_TOKEN = (
+    re.compile(r"[^\s|]+"),
+    re.compile(r"[<>≤≥=]{0,2}\d(?:[\d.,]*\d)?[%‰]?"),
+    re.compile(r"[<>≤≥=]{1,2}"),
+    re.compile(r"…+|\.{2,3}|-{1,2}"),
+)
+PLAIN_YEAR = re.compile(r"(?:19|20)\d\d")  # a year as a whole token
+YEAR_START = re.compile(r"[ \t]*(?:19|20)\d\d(?![\d.,]\d)")  # a line opening with a year
+_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d.,]\d)")  # a year within words
 FIRST_YEAR, LAST_YEAR = 1990, 2050  # a header year outside these is a figure, not a year
 
 
@@ -202,7 +208,7 @@ def header_years(words: StatWords, line: Line) -> tuple[list[int], bool] | None:
     holds anything else (or nothing: a lone dash is no header)."""
     if not words.header_line.fullmatch(line.folded):
         return None
-    years = [int(y) for y in _YEAR_TOKEN.findall(line.folded)]
+    years = [int(y) for y in PLAIN_YEAR.findall(line.folded)]
     prelim = words.preliminary.search(line.folded) is not None
     if not years and not prelim:
         return None

@@ -12,14 +12,14 @@ cell is a line holding only spaces; values use a decimal point and may carry a c
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.staging.columns import Column, parse_columns
-from pipeline.staging.layout import Block, BlockRead, LayoutReader, register
+from pipeline.staging.layout import Block, BlockRead, register
 from pipeline.staging.rows import RowLabel
-from pipeline.staging.stat_lines import StatDoc, is_noise, stat_doc, years_in
+from pipeline.staging.stat_lines import is_noise, years_in
+from pipeline.staging.stat_reader import StatReader
 from pipeline.staging.stat_tables import (
     StatRow,
     caption_above,
@@ -30,7 +30,6 @@ from pipeline.staging.stat_tables import (
     reports,
     unmapped,
 )
-from pipeline.staging.state import DocumentState
 from pipeline.text import fold_phrase, phrase_regex
 from pipeline.text.grammar import Grammar
 
@@ -66,22 +65,18 @@ class _Row:
 
 
 @register
-class TargetTableReader(LayoutReader[TargetBlock]):
+class TargetTableReader(StatReader[TargetBlock]):
     """One-cell-per-line tables of actual and target columns; the first reader to run."""
 
     name = "target_table"
     rank = 2
 
-    def __init__(self, state: DocumentState):
-        super().__init__(state)
-        self.sd: StatDoc = stat_doc(state)
-        self._candidates = [no for no, _m in state.at_line_starts(_kind_line(state.grammar))]
+    def anchors(self) -> list[re.Pattern[str]]:
+        return [_kind_line(self.state.grammar)]  # 'Thực hiện', 'Mục tiêu đến năm 2025'
 
     def find(self, start: int) -> TargetBlock | None:
         """The next run of two or more column headers, each a paragraph with a year."""
-        for i in self._candidates[bisect_left(self._candidates, start) :]:
-            if self.state.consumed[i]:
-                continue
+        for i in self.anchors_from(start):
             columns: list[Column] = []
             j = i
             while (found := self._column_at(j)) is not None:

@@ -13,13 +13,13 @@ indicator of the title; a row whose cells do not fit them goes to ``unmapped``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from pipeline.reference import Match
 from pipeline.staging.columns import Column
-from pipeline.staging.layout import Block, BlockRead, LayoutReader, register
-from pipeline.staging.stat_lines import StatDoc, is_noise, split_words, stat_doc, year_label
+from pipeline.staging.layout import Block, BlockRead, register
+from pipeline.staging.stat_lines import PLAIN_YEAR, YEAR_START, is_noise, split_words, year_label
+from pipeline.staging.stat_reader import StatReader
 from pipeline.staging.stat_tables import (
     Caption,
     StatRow,
@@ -30,11 +30,7 @@ from pipeline.staging.stat_tables import (
     reports,
     unmapped,
 )
-from pipeline.staging.state import DocumentState
 from pipeline.text import phrase_regex
-
-_YEAR_START = re.compile(r"[ \t]*(?:19|20)\d\d(?![\d.,]\d)")
-_PLAIN_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -64,22 +60,18 @@ class _Scan:
 
 
 @register
-class YearRowsReader(LayoutReader[YearRowBlock]):
+class YearRowsReader(StatReader[YearRowBlock]):
     """Tables whose rows are years, after the year-header tables."""
 
     name = "year_rows"
     rank = 4
 
-    def __init__(self, state: DocumentState):
-        super().__init__(state)
-        self.sd: StatDoc = stat_doc(state)
-        self._candidates = [no for no, _m in state.at_line_starts(_YEAR_START)]
+    def anchors(self) -> list[re.Pattern[str]]:
+        return [YEAR_START]  # a line opening with a year
 
     def find(self, start: int) -> YearRowBlock | None:
         """The next line opening a year row that another year row follows."""
-        for i in self._candidates[bisect_left(self._candidates, start) :]:
-            if self.state.consumed[i]:
-                continue
+        for i in self.anchors_from(start):
             width = self._width(i)
             if width:
                 first = self._row_at(i, "")
@@ -98,7 +90,7 @@ class YearRowsReader(LayoutReader[YearRowBlock]):
         label = folded[line.start : cells.label_end] if not cells.value_only else ""
         spans = list(cells.spans)
         found = year_label(self.sd.words, f"{prefix} {label}")
-        if found is None and spans and _PLAIN_YEAR.fullmatch(folded, *spans[0]):
+        if found is None and spans and PLAIN_YEAR.fullmatch(folded, *spans[0]):
             found = year_label(self.sd.words, f"{prefix} {label} {folded[slice(*spans[0])]}")
             spans = spans[1:]
         if found is None:

@@ -16,14 +16,15 @@ It runs before the plan readers, so that a year header is never read as figures.
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+import re
 from dataclasses import dataclass
 
 from pipeline.staging.columns import Column
-from pipeline.staging.layout import Block, BlockRead, LayoutReader, register
+from pipeline.staging.layout import Block, BlockRead, register
 from pipeline.staging.rows import RowLabel
 from pipeline.staging.stat_body import BodyRow, body_rows, first_row_is_whole
-from pipeline.staging.stat_lines import StatDoc, header_years, stat_doc
+from pipeline.staging.stat_lines import header_years
+from pipeline.staging.stat_reader import StatReader
 from pipeline.staging.stat_tables import (
     Caption,
     Lineage,
@@ -39,7 +40,6 @@ from pipeline.staging.stat_tables import (
     row_indicator,
     unmapped,
 )
-from pipeline.staging.state import DocumentState
 
 
 @dataclass(frozen=True)
@@ -51,23 +51,20 @@ class YearBlock(Block):
 
 
 @register
-class YearTableReader(LayoutReader[YearBlock]):
-    """Tables with a year header, before every other reader."""
+class YearTableReader(StatReader[YearBlock]):
+    """Tables with a year header, before the plan readers."""
 
     name = "year_table"
     rank = 3
 
-    def __init__(self, state: DocumentState):
-        super().__init__(state)
-        self.sd: StatDoc = stat_doc(state)
-        # the only lines a header can start on (one scan of the document)
-        self._candidates = [no for no, _m in state.at_line_starts(self.sd.words.header_scan)]
+    def anchors(self) -> list[re.Pattern[str]]:
+        return [self.sd.words.header_scan]  # a line of years or preliminary words
 
     def find(self, start: int) -> YearBlock | None:
         """The next year header: a run of header lines with two or more increasing years."""
         lines = self.state.lines
-        for i in self._candidates[bisect_left(self._candidates, start) :]:
-            if self.state.consumed[i] or lines[i].blank:
+        for i in self.anchors_from(start):
+            if lines[i].blank:
                 continue
             block = self._header(i)
             if block is not None:

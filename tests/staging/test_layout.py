@@ -82,7 +82,12 @@ def registered():
         unregister(name)
 
 
-STATISTICS = ["target_table", "year_table", "year_rows", "category_table"]  # before the plan readers
+STATISTICS = [
+    "target_table",
+    "year_table",
+    "year_rows",
+    "category_table",
+]  # before the plan readers
 
 
 def test_tables_are_read_before_prose_in_rank_order():
