@@ -88,6 +88,8 @@ class CategoryTableReader(StatReader[CategoryBlock]):
         caption = st.make_caption(self.sd, [*title, *units])
         if len(years) != 1 or self._plan_words(zone):
             return None
+        if (published := self.sd.published()) is not None and min(years) > published:
+            return None  # a plan's year: statistics report years before they are out
         width = self._width(k)
         words = [i for i in rest if i not in units]
         if width < 2 or (not words and self.sd.cells(self.state.lines[k]).value_only):
@@ -140,17 +142,21 @@ class CategoryTableReader(StatReader[CategoryBlock]):
 
     def _first_label(self, words: list[int], k: int, places: bool) -> list[int]:
         """The lines of the first row's label among the lines of words above its cells: in a
-        table of places, the last lines that each name a place; else the last line (unless
-        the cells' line holds the label)."""
-        if not self.sd.cells(self.state.lines[k]).value_only:
-            return []  # the cells' line holds the label
-        if not places:
-            return words[-1:]
-        label: list[int] = []
-        for i in reversed(words):
-            if st.place_of(self.sd, [self.state.lines[i].text])[0] is None:
-                break
-            label.insert(0, i)
+        table of places, the last lines that each name a place; else the last line, unless the
+        cells' line holds the label; and either way the lines above ending in a dash, the
+        Vietnamese half of a label whose English half follows ('Cơ sở y tế (Cơ sở) -')."""
+        lines = self.state.lines
+        if places and self.sd.cells(lines[k]).value_only:
+            label: list[int] = []
+            for i in reversed(words):
+                if st.place_of(self.sd, [lines[i].text])[0] is None:
+                    break
+                label.insert(0, i)
+            return label
+        label = [] if not self.sd.cells(lines[k]).value_only else words[-1:]
+        rest = words[: len(words) - len(label)]
+        while rest and lines[rest[-1]].stripped.endswith("-"):
+            label.insert(0, rest.pop())
         return label
 
     # ------------------------------------------------------------------------- columns

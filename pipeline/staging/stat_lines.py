@@ -129,8 +129,17 @@ class StatDoc:
         """The cells ending ``line`` (memoised: readers ask about a line more than once)."""
         found = self._cells.get(line.no)
         if found is None:
-            found = self._cells[line.no] = _line_cells(self.state, line)
+            if "\t" in line.text:  # a tab-separated row is the TSV reader's, never ours
+                found = Cells([], line.end, 0, False)
+            else:
+                found = _line_cells(self.state, line)
+            self._cells[line.no] = found
         return found
+
+    def published(self) -> int | None:
+        """The year the document was issued (its sidecar's ``issued_on``), if known: statistics
+        report earlier years, so a table with a later year is a plan's, not theirs."""
+        return self.state.context.issued_year
 
     def cell(self, span: tuple[int, int]) -> Cell | None:
         """The cell at ``span``: its figure, or None for a dash or an ellipsis (a column
@@ -206,7 +215,7 @@ def _label_number(mask: bytearray, line: Line, at: int) -> bool:
 def header_years(words: StatWords, line: Line) -> tuple[list[int], bool] | None:
     """The years of a year-header line and whether it says 'preliminary'; None if the line
     holds anything else (or nothing: a lone dash is no header)."""
-    if not words.header_line.fullmatch(line.folded):
+    if "\t" in line.text or not words.header_line.fullmatch(line.folded):
         return None
     years = [int(y) for y in PLAIN_YEAR.findall(line.folded)]
     prelim = words.preliminary.search(line.folded) is not None

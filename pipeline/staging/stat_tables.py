@@ -138,12 +138,13 @@ def _caption_unit(sd: StatDoc, lines: list[int]) -> RowUnit:
 
 
 def paren_unit(sd: StatDoc, a: int, b: int) -> RowUnit:
-    """The unit a label gives in parentheses ('(Người)', '(%)', '(Người - Person)')."""
+    """The unit a label gives in parentheses ('(Người)', '(%)', '(Người - Person)'): wholly a
+    unit, so that a note ('(Kể cả tiến sĩ …)', which holds 'ca') names none."""
     state = sd.state
     folded = state.doc.folded
     for m in _UNIT_IN_PARENS.finditer(folded, a, b):
-        inner = _DASHED.split(m.group(1).strip())[0]
-        code, kind = state.grammar.unit_from_text(inner)
+        inner = _DASHED.split(m.group(1).strip())[0].strip()
+        code, kind = state.grammar.unit_from_text(inner) if _whole_unit(sd, inner) else (None, None)
         if code is not None:
             return RowUnit(state.printed(m.start(1), m.end(1)), code, kind)
     return RowUnit()

@@ -96,14 +96,23 @@ class TargetTableReader(StatReader[TargetBlock]):
         a kind word and one year (printed once or twice: 'Mục tiêu đến năm 2025' / 'Target
         to 2025'). Returns it and the line after the paragraph."""
         lines = self.state.lines
+        kind_line = _kind_line(self.state.grammar)
         first = self.state.next_nonblank(i)
-        if first is None or not _kind_line(self.state.grammar).match(lines[first].folded):
+        if first is None or not kind_line.match(lines[first].folded):
             return None
-        j = first
+        # on to the line naming the year (or, after a first line naming it, the lines naming it
+        # again), before a blank line or the next kind line: headers may stand without gaps
+        seen = set(years_in(lines[first].folded))
+        j = first + 1
         while j < len(lines) and not lines[j].blank and j - first < _HEADER_PARAGRAPH:
-            if len(lines[j].stripped) > _LONGEST_HEADER_LINE:
-                return None
-            j += 1
+            named = set(years_in(lines[j].folded))
+            if kind_line.match(lines[j].folded) or (seen and named != seen):
+                break
+            seen, j = seen or named, j + 1
+            if named and len(seen) == 1 and not years_in(lines[first].folded):
+                break
+        if any(len(lines[k].stripped) > _LONGEST_HEADER_LINE for k in range(first, j)):
+            return None
         text = " ".join(lines[k].folded.strip() for k in range(first, j))
         years = set(years_in(text))
         if len(years) != 1:

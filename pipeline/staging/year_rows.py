@@ -77,7 +77,10 @@ class YearRowsReader(StatReader[YearRowBlock]):
                 first = self._row_at(i, "")
                 scan = self._scan(i, width)
                 years = [r.year for r in scan.rows]
-                if first is not None and len(years) >= 2 and years[1] > years[0]:
+                # statistics report years before they are out: a later one is a plan's
+                published = self.sd.published() or max(years, default=0)
+                increasing = len(years) >= 2 and years[1] > years[0]
+                if first is not None and increasing and max(years) <= published:
                     return YearRowBlock(i, width)
         return None
 

@@ -89,6 +89,8 @@ class YearTableReader(StatReader[YearBlock]):
             j += 1
         if len(years) < 2 or any(b <= a for a, b in itertools.pairwise(years)):
             return None
+        if (published := self.sd.published()) is not None and years[-1] > published:
+            return None  # a plan's year columns: statistics report years before they are out
         columns = [
             Column(y, "actual", False, str(y), preliminary=prelim and k == len(years) - 1)
             for k, y in enumerate(years)

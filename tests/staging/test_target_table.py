@@ -85,3 +85,33 @@ def test_cells_that_cannot_be_matched_to_columns_are_unmapped(read_page) -> None
     ex, _doc = read_page(text, "Việt Nam")
     assert not [f for f in ex.figures if f.indicator_code == "doctors_per_10000"]
     assert "cells_mismatch" in {u.reason_code for u in ex.unmapped}
+
+
+WITHOUT_GAPS = """\
+Thực hiện
+Implemented target 2019
+Thực hiện
+Implemented target 2020
+Mục tiêu đến năm 2025
+Target to 2025
+1. Số bác sĩ trên 10000 dân Number of doctors per 10000 inhabitants
+8.6
+8.9
+10
+2. Tuổi thọ trung bình (năm) Life expectancy at birth (year)
+73.6
+73.7
+74.5
+"""
+
+
+def test_column_headers_and_cells_without_empty_lines_between(read_page) -> None:
+    ex, _doc = read_page(WITHOUT_GAPS, "Việt Nam")
+    assert {(f.indicator_code, f.year, f.kind): f.value for f in ex.figures} == {
+        ("doctors_per_10000", 2019, "actual"): 8.6,
+        ("doctors_per_10000", 2020, "actual"): 8.9,
+        ("doctors_per_10000", 2025, "target"): 10.0,
+        ("life_expectancy", 2019, "actual"): 73.6,
+        ("life_expectancy", 2020, "actual"): 73.7,
+        ("life_expectancy", 2025, "target"): 74.5,
+    }

@@ -260,3 +260,25 @@ def test_a_digest_before_a_portal_table_restates_actuals(read_page) -> None:
     table = [f for f in ex.figures if f.reader == "year_table"]
     assert {f.indicator_code for f in table} == {"doctors_per_10000", "doctors_total"}
     assert [u.reason_code for u in ex.unmapped] == ["cells_mismatch"]  # two figures, five years
+
+
+def test_a_tab_separated_table_is_left_to_its_reader(read_page) -> None:
+    text = "STT\tChỉ tiêu\tĐơn vị tính\t2023\t2024\n1\tTỷ lệ tham gia bảo hiểm y tế\t%\t92\t93\n"
+    ex, _doc = read_page(text)
+    assert {f.reader for f in ex.figures} == {"tsv_table"}
+
+
+def test_year_columns_later_than_the_document_are_a_plans_not_statistics(catalog) -> None:
+    """Statistics report years before they are published: under an issue date, a header
+    reaching past it heads a plan's table, which the statistics readers leave alone."""
+    from pipeline.reference import load_resolver
+    from pipeline.staging import Context, extract
+    from pipeline.text import normalise
+
+    text = "2023 2024 2025\nTỷ lệ tham gia bảo hiểm y tế 92 93 95\n"
+    places = load_resolver()
+    doc = normalise(text)
+    issued = extract(doc, catalog, Context(None, None, 2023, "12", places))
+    assert "year_table" not in {f.reader for f in issued.figures}
+    undated = extract(doc, catalog, Context(None, None, None, "12", places))
+    assert {f.reader for f in undated.figures} == {"year_table"}
