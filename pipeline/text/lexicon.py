@@ -32,6 +32,7 @@ SCHEMA: dict[str, object] = {
     "heading_words": PHRASES,
     "column_filler_words": PHRASES,
     "actual_cues": PHRASES,
+    "change_words": PHRASES,
     "year_line_patterns": PATTERNS,
     "year_patterns": PATTERNS,
     "not_year_patterns": PATTERNS,
