@@ -82,7 +82,9 @@ def stat_words(grammar: Grammar) -> StatWords:
         header_line=re.compile(rf"\s*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))\s*)+"),
         year_label=re.compile(rf"\s*(?:{piece}\s*)*((?:19|20)\d\d)\s*"),
         noise=re.compile("|".join(f"(?:{p})" for p in lex["statistics_noise_patterns"])),
-        unit_line=re.compile(rf"\s*[-(]?\s*(?:{_alternation(stats['unit_line'])})\b"),
+        unit_line=re.compile(
+            rf"[ \t]*(?:[-(][ \t]*)?(?:{_alternation(stats['unit_line'])})\b"  # no '[-(]?[ \t]*'
+        ),  # after '[ \t]*': it would try every split of the indent, at every line
         by_place=re.compile(_alternation(stats["by_place"])),
         of_which=re.compile(rf"\s*(?:\d{{1,3}}[.)]\s*)?(?:{_alternation(stats['of_which'])})"),
         count_prefix=fold_phrase(stats["count_prefix"][0]) if stats["count_prefix"] else "",

@@ -26,7 +26,8 @@ class StatReader(LayoutReader[B]):
         self._anchors = sorted(found)
 
     def anchors(self) -> list[re.Pattern[str]]:
-        """Regexes matching at the start of each line a block of the layout can start on."""
+        """Regexes matching at the start of each line a block of the layout can start on (each
+        opening with a literal or a short class, so that one scan of the text stays cheap)."""
         raise NotImplementedError
 
     def anchors_from(self, start: int) -> list[int]:
