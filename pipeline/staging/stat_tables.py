@@ -28,6 +28,7 @@ _ROW_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[ivxlc]{1,5})[.)]\s+", re.I)
 _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
 _DASHED = re.compile(r"\s+-\s+")
+_FOOTNOTE_MARK = re.compile(r"\(\W{0,3}\)|\*+(?=\s|$)")  # 'Huyện Mường Tè(*)', 'Mường Lay**'
 
 
 @dataclass(slots=True)
@@ -265,7 +266,7 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
         return None, "the document's place is not known, so its rows cannot be placed"
     reason = ""
     for text in texts:
-        name = _ROW_NUMBER.sub("", text).strip().strip("-").strip()
+        name = _FOOTNOTE_MARK.sub("", _ROW_NUMBER.sub("", text)).strip(" \t-|")
         if not name:
             continue
         if is_total(sd, name):

@@ -282,3 +282,24 @@ def test_year_columns_later_than_the_document_are_a_plans_not_statistics(catalog
     assert "year_table" not in {f.reader for f in issued.figures}
     undated = extract(doc, catalog, Context(None, None, None, "12", places))
     assert {f.reader for f in undated.figures} == {"year_table"}
+
+
+ABBREVIATED = """\
+Tỷ lệ xã có bác sỹ phân theo huyện
+Đơn vị tính - Unit: %
+2020 2021
+TX. Sa Pa 100,00 100,00
+Huyện Bát Xát(*) 95,45 100,00
+H. Bảo Yên 94,12 94,12
+"""
+
+
+def test_abbreviated_prefixes_and_footnote_marks_on_places(read_page) -> None:
+    ex, _doc = read_page(ABBREVIATED, "Lào Cai")
+    assert {(f.geo_code, f.year) for f in ex.figures} == {
+        ("088", 2020),
+        ("088", 2021),
+        ("082", 2020),
+        ("082", 2021),
+    }
+    assert [u.reason_code for u in ex.unmapped] == ["unplaced"]  # 'H.': not placed, not guessed
