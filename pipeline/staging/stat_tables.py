@@ -28,6 +28,8 @@ _ROW_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[ivxlc]{1,5})[.)]\s+", re.I)
 _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
 _DASHED = re.compile(r"\s+-\s+")
+_UNIT_IN_TITLE = re.compile(r"\(\s*(?:dvt|don vi tinh)\s*:?\s*([^)]*?)\s*\)")  # '(ĐVT: người)'
+_FIRST_PART = re.compile(r"^\s*(.+?)(?:\s+-\s+|\s*$)")  # 'Người' of 'Người - Person'
 _FOOTNOTE_MARK = re.compile(r"\(\W{0,3}\)|\*+(?=\s|$)")  # 'Huyện Mường Tè(*)', 'Mường Lay**'
 
 
@@ -117,24 +119,23 @@ def _whole_unit(sd: StatDoc, text: str) -> bool:
 
 
 def _caption_unit(sd: StatDoc, lines: list[int]) -> RowUnit:
-    """The unit a caption names: its unit line ('Đơn vị tính - Unit: %'), a unit in
-    parentheses after 'ĐVT' in the title, or a short line that is a unit ('Người - Person')."""
+    """The unit a caption names, as printed: the value of its unit line ('Đơn vị tính - Unit:
+    %'), a unit in parentheses after 'ĐVT' in the title, or a short line that is a unit
+    ('Người - Person')."""
     state, grammar = sd.state, sd.state.grammar
     for i in lines:
         line = state.lines[i]
-        text = line.folded.strip()
-        if sd.words.unit_line.match(text):
-            m = _UNIT_VALUE.search(text)
-            value = m.group(1) if m else text
-        elif (inner := re.search(r"\(\s*(?:dvt|don vi tinh)\s*:?\s*([^)]*)\)", text)) is not None:
-            value = inner.group(1)
-        elif len(text.split()) <= 4:
-            value = _DASHED.split(text)[0]
-        else:
+        folded = line.folded
+        if sd.words.unit_line.match(folded):
+            m = _UNIT_VALUE.search(folded)
+        elif (m := _UNIT_IN_TITLE.search(folded)) is None and len(folded.split()) <= 4:
+            m = _FIRST_PART.search(folded)
+        if m is None:
             continue
+        value = m.group(1)
         code, kind = grammar.unit_from_text(value)
         if code is not None and (kind != "noun" or grammar.unit_from_text(value.split()[0])[0]):
-            return RowUnit(" ".join(line.text.split()), code, kind)
+            return RowUnit(" ".join(line.text[m.start(1) : m.end(1)].split()), code, kind)
     return RowUnit()
 
 
