@@ -37,6 +37,7 @@ _TOKEN, _NUMBER_TOKEN, _COMPARATOR_TOKEN, _EMPTY_TOKEN = (
 PLAIN_YEAR = re.compile(r"(?:19|20)\d\d")  # a year as a whole token
 YEAR_START = re.compile(r"[ \t]*(?:19|20)\d\d(?![\d.,]\d)")  # a line opening with a year
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d.,]\d)")  # a year within words
+_PERIOD = re.compile(r"(?:19|20)\d\d\s*-\s*(?:19|20)\d\d")  # '2016-2020', '2016 - 2020'
 FIRST_YEAR, LAST_YEAR = 1990, 2050  # a header year outside these is a figure, not a year
 
 
@@ -219,6 +220,8 @@ def header_years(words: StatWords, line: Line) -> tuple[list[int], bool] | None:
     holds anything else (or nothing: a lone dash is no header)."""
     if "\t" in line.text or not words.header_line.fullmatch(line.folded):
         return None
+    if _PERIOD.search(line.folded):
+        return None  # 'Giai đoạn 2016-2020' printed alone: a period, not two year columns
     years = [int(y) for y in PLAIN_YEAR.findall(line.folded)]
     prelim = words.preliminary.search(line.folded) is not None
     if not years and not prelim:

@@ -86,7 +86,9 @@ def test_year_header_lines(text: str, years: list[int], prelim: bool) -> None:
     assert header_years(sd.words, state.lines[0]) == (years, prelim)
 
 
-@pytest.mark.parametrize("text", ["2.016", "1985 1986", "Kế hoạch 2025", "-", "2019 31,2 34,0"])
+@pytest.mark.parametrize(
+    "text", ["2.016", "1985 1986", "Kế hoạch 2025", "-", "2019 31,2 34,0", "2016 - 2020"]
+)
 def test_lines_that_are_no_year_header(text: str) -> None:
     sd, state = lines(text)
     assert header_years(sd.words, state.lines[0]) is None
