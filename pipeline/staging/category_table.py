@@ -231,7 +231,7 @@ class CategoryTableReader(StatReader[CategoryBlock]):
 
     def _place_row(self, row: BodyRow, block: CategoryBlock, column: Column) -> None:
         """A place's figures, one per category column."""
-        place, reason = st.place_of(self.sd, [self.state.doc.text[a:b] for a, b in row.label])
+        place, reason = st.place_of(self.sd, row.place_texts(self.sd))
         start, end = row.span()
         if place is None:
             st.unmapped(self.sd, start, end, "unplaced", reason)

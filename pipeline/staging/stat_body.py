@@ -31,6 +31,23 @@ class BodyRow:
     cells: list[tuple[int, int]] = field(default_factory=list)
     parent: str = ""
 
+    def place_texts(self, sd: StatDoc) -> list[str]:
+        """The label lines a row's place is read from. Where the line of its cells names a
+        place in Vietnamese ('Huyện Kỳ Sơn   3,12 …'), that line alone: a place row without
+        figures above it ('Huyện Lương Sơn') lends it no name; an English half ('Da Bac
+        district 3,85 …', 'WHOLE PROVINCE 98,55 …') reads with the lines above it."""
+        text = sd.state.doc.text
+        texts = [text[a:b] for a, b in self.label]
+        if (
+            self.label
+            and self.cells
+            and sd.state.line_no(self.label[-1][0]) == sd.state.line_no(self.cells[0][0])
+        ):
+            own = texts[-1]
+            if any(ch.isalpha() and ord(ch) > 127 for ch in own):
+                return [own]
+        return texts
+
     def span(self) -> tuple[int, int]:
         """From the label (or the first cell) to the last cell."""
         start = self.label[0][0] if self.label else self.cells[0][0]
@@ -110,11 +127,14 @@ def add_label(sd: StatDoc, row: BodyRow, line: Line, label_end: int) -> None:
 
 def _separate_places(sd: StatDoc, row: BodyRow, line: Line, label_end: int) -> bool:
     """Whether a place row without figures ('Huyện Hoàng Sa') stands before this line of
-    words, itself a place: then they are two rows, never one label."""
-    if place_of(sd, [printed_label(sd, row.label)])[0] is None:
+    words, itself another place: then they are two rows, never one label ('TOÀN TỈNH' /
+    'WHOLE PROVINCE' name one place in two languages: one row)."""
+    before = place_of(sd, [printed_label(sd, row.label)])[0]
+    if before is None:
         return False
     start = line.start + len(line.text) - len(line.text.lstrip())
-    return place_of(sd, [sd.state.doc.text[start:label_end]])[0] is not None
+    this = place_of(sd, [sd.state.doc.text[start:label_end]])[0]
+    return this is not None and this.code != before.code
 
 
 def first_row_is_whole(sd: StatDoc, first: int) -> bool:

@@ -135,7 +135,7 @@ class YearTableReader(StatReader[YearBlock]):
 
     def _place_row(self, row: BodyRow, block: YearBlock, caption: Caption, indicator) -> None:
         """Figures of a row that names a place, for the indicator the title names."""
-        place, reason = place_of(self.sd, [self.state.doc.text[a:b] for a, b in row.label])
+        place, reason = place_of(self.sd, row.place_texts(self.sd))
         what = printed_label(self.sd, row.label) or "an unlabelled row"
         if not self._cells_fit(row, block, repr(what)):
             return

@@ -303,3 +303,27 @@ def test_abbreviated_prefixes_and_footnote_marks_on_places(read_page) -> None:
         ("082", 2021),
     }
     assert [u.reason_code for u in ex.unmapped] == ["unplaced"]  # 'H.': not placed, not guessed
+
+
+NEIGHBOURS = """\
+Số bác sĩ bình quân 1 vạn dân phân theo huyện/thành phố thuộc tỉnh
+Đơn vị tính - Unit: Người
+2018 2019
+TOÀN TỈNH
+WHOLE PROVINCE 8,31 8,64
+Huyện Lương Sơn
+Huyện Kỳ Sơn 3,41 3,58
+Huyện Đà Bắc
+Da Bac district 4,10 4,36
+"""
+
+
+def test_a_place_without_figures_lends_its_name_to_no_other_row(read_page) -> None:
+    """Kỳ Sơn's figures stay unplaced, never Lương Sơn's (the row above, without figures);
+    an English half on the figures' line reads with the Vietnamese name above it."""
+    ex, _doc = read_page(NEIGHBOURS, "Hoà Bình")
+    assert {(f.geo_code, f.place_reported) for f in ex.figures} == {
+        ("17", "TOÀN TỈNH"),
+        ("150", "Huyện Đà Bắc"),
+    }
+    assert [u.reason_code for u in ex.unmapped] == ["unplaced"]
