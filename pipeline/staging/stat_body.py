@@ -84,6 +84,8 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             break  # prose after the table
         if places and row.label and _separate_places(sd, row, line, cells.label_end):
             row = BodyRow()
+        elif not places and row.label and cells.spans and _opens_row(sd, line, cells.label_end):
+            row = BodyRow()  # the words above were a row without figures, not this label's
         add_label(sd, row, line, cells.label_end)
         if cells.spans:
             row.cells += cells.spans
@@ -105,6 +107,17 @@ def starts_header(sd: StatDoc, line: Line) -> bool:
     years, prelim = found
     increasing = all(b > a for a, b in itertools.pairwise(years))
     return (prelim and not sd.cells(line).value_only) or (len(years) >= 2 and increasing)
+
+
+def _opens_row(sd: StatDoc, line: Line, label_end: int) -> bool:
+    """Whether a line of words and figures opens a row of its own: its words begin with a
+    capital and are Vietnamese ('Số người chết do HIV/AIDS … 1,02 0,88'). An English half
+    ('Doctor per 10000 inhabitants (Person) 8,62') or a wrapped end in lower case ('loại vắc
+    xin (%) 95,20') continues the label above."""
+    words = sd.state.doc.text[line.start : label_end].strip()
+    return (
+        bool(words) and words[0].isupper() and any(ch.isalpha() and ord(ch) > 127 for ch in words)
+    )
 
 
 def _is_note(line: Line) -> bool:

@@ -327,3 +327,23 @@ def test_a_place_without_figures_lends_its_name_to_no_other_row(read_page) -> No
         ("150", "Huyện Đà Bắc"),
     }
     assert [u.reason_code for u in ex.unmapped] == ["unplaced"]
+
+
+EMPTY_ROW = """\
+  2016 2018 2020 2021 Sơ bộ 2022
+Số người bị ngộ độc thực phẩm
+Số người chết do HIV/AIDS trên 100.000 dân (người) 1,02 0,88 0,64 0,71 0,59
+Tỷ lệ trẻ em dưới 1 tuổi được tiêm chủng đầy đủ các
+loại vắc xin (%) 99,20 98,75 97,10 95,02 96,45
+"""
+
+
+def test_a_row_without_figures_is_no_part_of_the_next_label(read_page) -> None:
+    """The food-poisoning row has no figures: the HIV row's are HIV deaths, not poisonings;
+    a wrapped label's lower-case end still belongs to it."""
+    ex, _doc = read_page(EMPTY_ROW, "Cần Thơ")
+    assert {f.indicator_code for f in ex.figures} == {
+        "hiv_aids_deaths_per_100000",
+        "full_immunisation_under1",
+    }
+    assert len(ex.figures) == 10
