@@ -112,7 +112,7 @@ def starts_header(sd: StatDoc, line: Line) -> bool:
 def _opens_row(sd: StatDoc, line: Line, label_end: int) -> bool:
     """Whether a line of words and figures opens a row of its own: its words begin with a
     capital and are Vietnamese ('Số người chết do HIV/AIDS … 1,02 0,88'). An English half
-    ('Doctor per 10000 inhabitants (Person) 8,62') or a wrapped end in lower case ('loại vắc
+    ('Doctor per 10000 inhabitants (Person) 8,75') or a wrapped end in lower case ('loại vắc
     xin (%) 95,20') continues the label above."""
     words = sd.state.doc.text[line.start : label_end].strip()
     return (
