@@ -270,7 +270,8 @@ class CategoryTableReader(StatReader[CategoryBlock]):
             if cell is None or not col.total:
                 continue
             label = RowLabel(label_text, a, b, block.caption.folded)
-            stat = st.StatRow(label, unit, [(column, cell)], start, end, self.name, code)
+            shown = unit if unit.code else block.caption.unit  # the table's, if the row has none
+            stat = st.StatRow(label, shown, [(column, cell)], start, end, self.name, code)
             st.emit_stat_row(self.sd, stat)
         parts = [
             col.header for col, c in zip(block.columns, cells, strict=True) if not col.total and c

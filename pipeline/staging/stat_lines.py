@@ -50,6 +50,7 @@ class StatWords:
     year_label: re.Pattern[str]  # a row label that is a year, maybe preliminary
     noise: re.Pattern[str]  # page furniture
     unit_line: re.Pattern[str]  # 'Đơn vị tính - Unit: %', 'ĐVT: Người'
+    unit_in_title: re.Pattern[str]  # '(ĐVT: người)' in a title; group 1: the unit
     by_place: re.Pattern[str]
     of_which: re.Pattern[str]
     count_prefix: str  # 'số'
@@ -86,6 +87,9 @@ def stat_words(grammar: Grammar) -> StatWords:
         unit_line=re.compile(
             rf"[ \t]*(?:[-(][ \t]*)?(?:{_alternation(stats['unit_line'])})\b"  # no '[-(]?[ \t]*'
         ),  # after '[ \t]*': it would try every split of the indent, at every line
+        unit_in_title=re.compile(
+            rf"\(\s*(?:{_alternation(stats['unit_line'])})\s*:?\s*([^)]*?)\s*\)"
+        ),
         by_place=re.compile(_alternation(stats["by_place"])),
         of_which=re.compile(rf"\s*(?:\d{{1,3}}[.)]\s*)?(?:{_alternation(stats['of_which'])})"),
         count_prefix=fold_phrase(stats["count_prefix"][0]) if stats["count_prefix"] else "",

@@ -28,7 +28,6 @@ _ROW_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[ivxlc]{1,5})[.)]\s+", re.I)
 _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
 _DASHED = re.compile(r"\s+-\s+")
-_UNIT_IN_TITLE = re.compile(r"\(\s*(?:dvt|don vi tinh)\s*:?\s*([^)]*?)\s*\)")  # '(ĐVT: người)'
 _FIRST_PART = re.compile(r"^\s*(.+?)(?:\s+-\s+|\s*$)")  # 'Người' of 'Người - Person'
 _FOOTNOTE_MARK = re.compile(r"\(\W{0,3}\)|\*+(?=\s|$)")  # 'Huyện Mường Tè(*)', 'Mường Lay**'
 
@@ -128,7 +127,7 @@ def _caption_unit(sd: StatDoc, lines: list[int]) -> RowUnit:
         folded = line.folded
         if sd.words.unit_line.match(folded):
             m = _UNIT_VALUE.search(folded)
-        elif (m := _UNIT_IN_TITLE.search(folded)) is None and len(folded.split()) <= 4:
+        elif (m := sd.words.unit_in_title.search(folded)) is None and len(folded.split()) <= 4:
             m = _FIRST_PART.search(folded)
         if m is None:
             continue

@@ -177,4 +177,5 @@ class YearTableReader(StatReader[YearBlock]):
             return
         label = RowLabel(label_text, a, b, caption.folded)
         pairs = list(zip(block.columns, cells, strict=True))
+        unit = unit if unit.code else caption.unit  # the table's unit, where the row names none
         emit_stat_row(self.sd, StatRow(label, unit, pairs, start, end, self.name, code))
