@@ -34,6 +34,7 @@ class Outcome:
             lines.extend(f"    {row}" for row in e["rows"])
             if n > len(e["rows"]):
                 lines.append(f"    ... and {n - len(e['rows'])} more")
+            lines.extend(_how_to_proceed(e))
             if e.get("exception"):
                 lines.append(f"    the expectation raised: {e['exception']}")
         if self.warnings:
@@ -42,6 +43,28 @@ class Outcome:
                 + "; ".join(f"{w['suite']}: {w['expectation']}" for w in self.warnings)
             )
         return "\n".join(lines)
+
+
+def _how_to_proceed(error: dict) -> list[str]:
+    """What to do about each offending document and line, when the expectation says (its
+    ``meta.fix``, with ``{source_id}`` and ``{line}`` filled in)."""
+    fix = error.get("fix")
+    if not fix:
+        return []
+    return [
+        f"    to proceed with {source_id} (from line {line}): "
+        + fix.format(source_id=source_id, line=line)
+        for source_id, line in error.get("where", [])
+    ]
+
+
+def _where(indices: list) -> list[tuple[str, int]]:
+    """The (document, line) of each offending row shown, in order, once each."""
+    found: dict[tuple[str, int], None] = {}
+    for i in indices:
+        if isinstance(i, dict) and "source_id" in i and "line_start" in i:
+            found[(str(i["source_id"]), int(i["line_start"]))] = None
+    return list(found)
 
 
 def _columns(kwargs: dict) -> list[str]:
@@ -115,6 +138,8 @@ def collect(suite: str, spec: dict, validation: Any) -> list[dict]:
                 "why": why,
                 "rows": rows,
                 "exception": exc,
+                "fix": None if r.success else meta.get("fix"),
+                "where": [] if r.success else _where(indices[:MAX_ROWS_SHOWN]),
             }
         )
     return out

@@ -25,6 +25,9 @@ class Column:
     kind: str  # actual | target, or '' for a bare year (resolved against the plan's year)
     is_estimate: bool
     header: str
+    preliminary: bool = False  # 'Sơ bộ' / 'Prel.': kept, and marked as such
+    sex: str = "total"  # total | male | female: a split column never passes for the total
+    residence: str = "total"  # total | urban | rural
 
 
 def parse_columns(grammar: Grammar, header_folded: str) -> list[Column]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.reference import Match
 from pipeline.staging.layout import Block, BlockRead, LayoutReader, register
 from pipeline.staging.records import Figure, Unmapped
 from pipeline.staging.rows import choose
-from pipeline.text.grammar import Mention
+from pipeline.text import fold_phrase, phrase_regex
+from pipeline.text.grammar import Grammar, Mention
 
 # A line opening an item of a list: '- ', '(2)', '3. ', '1.2 ', 'b) '.
 _ITEM_OPEN = re.compile(r"^\s*(?:[-+•]\s|\(\d{1,2}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)\s)")
@@ -26,6 +28,14 @@ _SENTENCE_END = re.compile(r"\.(?<![\d.]\.)(?=\s+[\"'(\-A-ZĐÀ-Ỹ0-9]|\s*$)|\t
 _CLAUSE_END = re.compile(r"[;:]")
 _ITEM_MARKER = re.compile(r"\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[-+•%])\s*")
 _SYMBOLS = "<>=≤≥~"
+_CHANGE_WINDOW = 20  # characters before a figure where a change word ('tăng thêm') is looked for
+
+
+@lru_cache(maxsize=8)
+def _change_words(grammar: Grammar) -> re.Pattern[str]:
+    """The lexicon's change words, at the end of a text (right before a figure)."""
+    words = "|".join(phrase_regex(fold_phrase(w)) for w in grammar.lexicon["change_words"])
+    return re.compile(rf"(?:{words or '(?!)'})$")
 
 
 @dataclass(slots=True)
@@ -158,7 +168,9 @@ class ProseReader(LayoutReader[Block]):
         year = state.grammar.year_in(sentence)
         year = year if year is not None else heading_year
         year = year if year is not None else state.context.fallback_year()
-        kind = "actual" if state.grammar.is_actual_sentence(sentence) else "target"
+        reported = state.reported_through
+        restated = year is not None and reported is not None and year <= reported
+        kind = "actual" if restated or state.grammar.is_actual_sentence(sentence) else "target"
         return year, kind
 
     # ----------------------------------------------------------------------------- clauses
@@ -175,8 +187,18 @@ class ProseReader(LayoutReader[Block]):
             if m.comparator is None and m.unit_kind != "rate" and not matches:
                 continue  # a number with a unit but neither a comparator nor an indicator
             any_figure = True
+            if self._is_change(m):
+                reason = "an increase ('thêm'), not the level of an indicator"
+                self.state.unmapped.append(Unmapped(*self._trim(c.start, m.end), "change", reason))
+                continue
             self._record(c, m, region, matches, label_first)
         return any_figure
+
+    def _is_change(self, m: Mention) -> bool:
+        """Whether a change word stands right before the figure ('tăng thêm 200 giường')."""
+        folded = self.state.doc.folded
+        before = folded[max(0, m.start - _CHANGE_WINDOW) : m.start].rstrip()
+        return _change_words(self.state.grammar).search(before) is not None
 
     def _own_denominator(self, c: _Clause, m: Mention) -> bool:
         """Whether a figure carries a per-population denominator: only then may a plain noun

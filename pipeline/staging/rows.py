@@ -46,6 +46,15 @@ class RowUnit:
     kind: str | None = None  # rate | measure | count (units.yaml), None if none printed
 
 
+@dataclass(frozen=True, slots=True)
+class RowPlace:
+    """The place a row names (a district of the document's province, a province of the
+    country), as printed and as the code it was placed at."""
+
+    printed: str
+    code: str
+
+
 @dataclass(slots=True)
 class LabelledRow:
     """A table row ready to become figures: one per (column, cell) pair."""
@@ -56,22 +65,29 @@ class LabelledRow:
     start: int  # the row's span: the quote of each figure starts here
     end: int
     reader: str
+    # the indicator, when the reader knows it from more than the label (a table's title, a
+    # column's header); None: the label is matched here
+    indicator: str | None = None
+    place: RowPlace | None = None  # None: the document's place
 
 
 def emit_row(state: DocumentState, row: LabelledRow) -> None:
     """Record the row's figures, or an unmapped row if its label names no single indicator."""
     folded = state.doc.folded
     label_folded = folded[row.label.start : row.label.end]
-    matches = _label_matches(state, row, label_folded)
-    choice = choose(state.catalog, matches, row.unit.code)
-    if isinstance(choice, str):
-        reason_code = "no_indicator" if not matches else "ambiguous"
-        reason = choice + f": {row.label.text!r}"
-        state.unmapped.append(Unmapped(row.start, row.end, reason_code, reason))
-        return
+    code = row.indicator
+    if code is None:
+        matches = _label_matches(state, row, label_folded)
+        choice = choose(state.catalog, matches, row.unit.code)
+        if isinstance(choice, str):
+            reason_code = "no_indicator" if not matches else "ambiguous"
+            reason = choice + f": {row.label.text!r}"
+            state.unmapped.append(Unmapped(row.start, row.end, reason_code, reason))
+            return
+        code = choice.code
     label_comparator = state.grammar.comparator_at_end(label_folded)
     for column, cell in row.cells:
-        state.figures.append(_cell_figure(state, row, choice.code, label_comparator, column, cell))
+        state.figures.append(_cell_figure(state, row, code, label_comparator, column, cell))
 
 
 def _label_matches(state: DocumentState, row: LabelledRow, label_folded: str) -> list[Match]:
@@ -130,6 +146,11 @@ def _cell_figure(
         end=cell.end,
         reader=row.reader,
         qualitative=cell.mention is None,
+        place_reported=row.place.printed if row.place else None,
+        geo_code=row.place.code if row.place else None,
+        sex=column.sex,
+        residence=column.residence,
+        preliminary=column.preliminary,
     )
     if cell.mention is None:
         figure.value_reported = state.printed(cell.start, cell.end)

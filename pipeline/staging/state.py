@@ -134,6 +134,11 @@ class DocumentState:
         self.figures: list[Figure] = []
         self.unmapped: list[Unmapped] = []
         self.layouts: list[str] = []
+        # the latest year a statistics table of the document reports results for: a sentence
+        # about that year or an earlier one restates a result ('năm 2022: … là 58,40')
+        self.reported_through: int | None = None
+        # what the readers of one family learn about the document and share, by family name
+        self.shared: dict[str, object] = {}
         self._free: list[int] | None = None  # digits outside the mask: see has_free_digit
 
     def extraction(self) -> Extraction:

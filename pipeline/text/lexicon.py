@@ -32,6 +32,7 @@ SCHEMA: dict[str, object] = {
     "heading_words": PHRASES,
     "column_filler_words": PHRASES,
     "actual_cues": PHRASES,
+    "change_words": PHRASES,
     "year_line_patterns": PATTERNS,
     "year_patterns": PATTERNS,
     "not_year_patterns": PATTERNS,
@@ -39,6 +40,19 @@ SCHEMA: dict[str, object] = {
     "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
     "geo_abbreviations": {None: PHRASES},  # any sub-key: the word spelt out
     "geo_whole": {k: PHRASES for k in ("country", "province")},
+    "statistics": {
+        k: PHRASES
+        for k in (
+            "preliminary",
+            "by_place",
+            "unit_line",
+            "of_which",
+            "count_prefix",
+            "header_filler",
+        )
+    },
+    "statistics_splits": {k: PHRASES for k in ("total", "male", "female", "urban", "rural")},
+    "statistics_noise_patterns": PATTERNS,
 }
 
 

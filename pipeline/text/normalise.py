@@ -115,6 +115,13 @@ _CHAR_MAP = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
     **dict.fromkeys("\u201c\u201d\u201e\u00ab\u00bb", '"'),
     **dict.fromkeys("\u2018\u2019\u201a", "'"),
+    # Glyphs that PDF fonts put where Vietnamese letters belong, repaired before matching so
+    # that 'Giƣờng', 'Lƣơng Sơn' and 'TӸ SUҨT' read as the words they print (the raw bytes stay
+    # the quote): Latin 'oi' for 'ư'/'Ư', and Cyrillic look-alikes for 'Ỷ' and 'Ấ'.
+    "\u01a3": "\u01b0",  # ƣ -> ư
+    "\u01a2": "\u01af",  # Ƣ -> Ư
+    "\u04f8": "\u1ef6",  # Ӹ -> Ỷ
+    "\u04a8": "\u1ea4",  # Ҩ -> Ấ
 }
 _CHAR_MAP_RE = re.compile("[" + "".join(_CHAR_MAP) + "]")
 

@@ -367,7 +367,7 @@ def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_pat
         [ids[:8]],
     ).fetchone()[0]
     for sql, params in [
-        ("UPDATE observation SET year = 1999 WHERE observation_id = ?", [ids[0]]),
+        ("UPDATE observation SET year = 1989 WHERE observation_id = ?", [ids[0]]),
         ("UPDATE observation SET comparator = '≈' WHERE observation_id = ?", [ids[1]]),
         (
             "UPDATE observation SET comparator = NULL WHERE observation_id = ? "
@@ -454,7 +454,7 @@ def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_pat
         f"observation_id={ids[0]!r}"
         in by_name[(o, "expect_column_values_to_be_between(year)")]["details"]
     )
-    assert "year=1999" in by_name[(o, "expect_column_values_to_be_between(year)")]["details"]
+    assert "year=1989" in by_name[(o, "expect_column_values_to_be_between(year)")]["details"]
     assert by_name[("unit", "expect_column_values_to_be_unique(unit_code)")]["n_unexpected"] == 2
     summary = outcome.summary()
     assert summary.startswith(f"20 of {N_EXPECTATIONS} expectations failed:")

@@ -35,7 +35,7 @@ def codes(text: str, context: str = "", has_denominator: bool = False) -> list[s
 
 
 def test_the_real_catalog_loads() -> None:
-    assert len(CATALOG.indicators) == 59
+    assert len(CATALOG.indicators) == 80
     doctors = CATALOG.indicators["doctors_per_10000"]
     assert (doctors.unit, doctors.direction, doctors.sdg) == (
         "per_10000",
@@ -64,7 +64,7 @@ def test_indicator_table() -> None:
         "max_plausible",
         "aliases_vi",
     ]
-    assert len(table) == 59 and table["indicator_code"].is_unique
+    assert len(table) == len(CATALOG.indicators) and table["indicator_code"].is_unique
     assert set(table["unit_code"]) <= set(unit_table(CATALOG)["unit_code"])
     assert set(table["direction"]) == {"lower_is_better", "higher_is_better", "neutral"}
     assert (table["min_plausible"] < table["max_plausible"]).all()
@@ -100,10 +100,12 @@ def test_the_longest_name_wins() -> None:
     """'giường bệnh tuyến tỉnh' is a count of provincial beds, not the bed density."""
     assert match("Số giường bệnh tuyến tỉnh", has_denominator=True) == [
         ("hospital_beds_provincial", len("giuong benh") + len("tuien tinh")),
+        ("patient_beds_total", len("so giuong benh")),  # a yearbook's count of beds
         ("hospital_beds_per_10000", len("giuong benh")),
     ]
     assert codes("Tổng số giường bệnh", has_denominator=True) == [
         "hospital_beds_total",
+        "patient_beds_total",
         "hospital_beds_per_10000",
     ]
     assert codes("Chiều cao trung bình thanh niên 18 tuổi nam") == ["height_18_male", "height_18"]
@@ -112,7 +114,7 @@ def test_the_longest_name_wins() -> None:
 
 
 def test_the_matching_phrases_are_returned() -> None:
-    (found,) = CATALOG.match(fold("Số giường bệnh tuyến huyện"))
+    found = CATALOG.match(fold("Số giường bệnh tuyến huyện"))[0]
     assert (found.code, found.phrases) == ("hospital_beds_district", ["giuong benh", "tuien huien"])
 
 
@@ -120,10 +122,13 @@ def test_a_density_named_by_a_plain_noun_needs_a_denominator() -> None:
     """'đào tạo 2 bác sỹ chuyên khoa I' trains two doctors: it is no doctors-per-10,000 figure."""
     assert codes("đào tạo 2 bác sỹ chuyên khoa I") == []
     assert codes("đào tạo 2 bác sỹ chuyên khoa I", has_denominator=True) == ["doctors_per_10000"]
-    assert codes("Số bác sĩ trên 10.000 dân") == []  # the caller says whether a denominator stands
+    # the caller says whether a denominator stands: without one, 'số bác sĩ' is a count
+    assert codes("Số bác sĩ trên 10.000 dân") == ["doctors_total"]
+    assert codes("Số bác sĩ trên 10.000 dân", has_denominator=True)[0] == "doctors_per_10000"
     assert codes("giường bệnh") == []
     assert codes("giường bệnh", has_denominator=True) == ["hospital_beds_per_10000"]
-    assert codes("Tổng số giường bệnh") == ["hospital_beds_total"]  # a count needs none
+    # a count needs none; the plan's total beds outrank the yearbook's patient beds
+    assert codes("Tổng số giường bệnh") == ["hospital_beds_total", "patient_beds_total"]
 
 
 def test_context_helps_only_around_a_phrase_of_the_text() -> None:
@@ -158,7 +163,8 @@ def test_a_result_is_not_shared_with_later_calls() -> None:
     first.clear()
     again = CATALOG.match(fold("Số giường bệnh tuyến tỉnh"))
     assert [(m.code, m.phrases) for m in again] == [
-        ("hospital_beds_provincial", ["giuong benh", "tuien tinh"])
+        ("hospital_beds_provincial", ["giuong benh", "tuien tinh"]),
+        ("patient_beds_total", ["so giuong benh"]),
     ]
 
 

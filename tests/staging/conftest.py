@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.reference import load_catalog
-from pipeline.staging import Context, extract
-from pipeline.text import normalise
+from pipeline.reference import load_catalog, load_resolver
+from pipeline.staging import Context, Extraction, extract
+from pipeline.text import Document, normalise
 
 CAT = load_catalog()
+PLACES = load_resolver()
 
 
 def _read(text: str, title_year: int | None = None, default_year: int | None = None):
@@ -43,3 +44,17 @@ def read():
 def one():
     """one(figs, code, year, kind='target'): the only figure of that key (asserted)."""
     return _one
+
+
+def _read_page(text: str, geo: str = "Lai Châu") -> tuple[Extraction, Document]:
+    """A statistics page of the place ``geo`` (its rows are placed within it)."""
+    doc = normalise(text)
+    context = Context(None, None, geo_code=PLACES.resolve(geo), places=PLACES)
+    return extract(doc, CAT, context), doc
+
+
+@pytest.fixture(scope="session")
+def read_page():
+    """read_page(text, geo='Lai Châu') -> (extraction, document): a page read as a document of
+    that place would be, its rows placed within it."""
+    return _read_page

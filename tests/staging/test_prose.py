@@ -132,3 +132,13 @@ def test_unnumbered_year_heading_with_colon(read, one):
     text = "Mục tiêu đến năm 2025:\n- Tỷ lệ hài lòng của người dân với dịch vụ y tế đạt trên 90%.\n"
     _, figs, _ = read(text)
     assert one(figs, "health_service_satisfaction", 2025).comparator == ">"
+
+
+def test_an_increase_is_no_level_of_a_count(read) -> None:
+    """The yearbooks' counts ('Số giường bệnh') must not read a plan's increase as a level:
+    'tăng số giường bệnh thêm 200 giường' is no count of 200 beds."""
+    ex, figs, _doc = read("Đến năm 2025: tăng số giường bệnh thêm 200 giường.\n")
+    assert figs == {}
+    assert [u.reason_code for u in ex.unmapped] == ["change"]
+    _ex, figs, _doc = read("Đến năm 2025: tổng số giường bệnh đạt 1.200 giường.\n")
+    assert [f.value for f in figs[("hospital_beds_total", 2025, "target")]] == [1200.0]

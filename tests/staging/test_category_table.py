@@ -1,0 +1,113 @@
+"""Tables of one year whose columns are categories (kinds of facility, owners)."""
+
+from __future__ import annotations
+
+FACILITIES = """\
+238. Số cơ sở y tế năm 2019 phân theo huyện/thành phố thuộc tỉnh
+Number of health establishments in 2019 by district
+ĐVT: Cơ sở
+- Unit: Establishment
+Tổng số
+Total
+Bệnh viện
+Phòng khám
+khu vực
+Trạm y tế xã,
+phường
+Hospital
+Regional
+polyclinic
+Commune
+health stations
+TỔNG SỐ -
+TOTAL
+225
+20
+4
+184
+I. Khu vực đồng bằng
+Plain districts
+143
+13
+2
+114
+1. TP. Quảng Ngãi
+38
+6
+1
+23
+2. Huyện Bình Sơn
+28
+2
+-
+25
+9. Huyện Tây Trà
+10
+1
+-
+9
+* Ghi chú: Trong 184 trạm y tế có 1 trạm của cơ quan
+347
+"""
+
+
+def test_places_by_row_and_a_column_per_kind_of_facility(read_page) -> None:
+    ex, doc = read_page(FACILITIES, "Quảng Ngãi")
+    got = {(f.geo_code, f.indicator_code): f.value for f in ex.figures}
+    assert got == {
+        ("51", "health_establishments_total"): 225.0,  # 'Tổng số': the title's indicator
+        ("51", "hospitals_total"): 20.0,
+        ("51", "commune_health_stations_total"): 184.0,
+        ("522", "health_establishments_total"): 38.0,  # the city, not the province
+        ("522", "hospitals_total"): 6.0,
+        ("522", "commune_health_stations_total"): 23.0,
+        ("524", "health_establishments_total"): 28.0,
+        ("524", "hospitals_total"): 2.0,
+        ("524", "commune_health_stations_total"): 25.0,
+    }
+    assert {f.year for f in ex.figures} == {2019} and {f.kind for f in ex.figures} == {"actual"}
+    reasons = sorted(u.reason_code for u in ex.unmapped)
+    assert reasons.count("unplaced") == 2  # a group of districts; a district merged away
+    assert "no_indicator" in reasons  # regional polyclinics: no catalog indicator
+    note = doc.text.index("* Ghi chú")
+    assert not [f for f in ex.figures if f.start >= note]  # the footnote's numbers
+
+
+OWNERS = """\
+275. Nhân lực y tế năm 2023 phân theo loại hình kinh tế
+Health staffs in 2023 by types of ownership
+                                                        Người - Person
+                         Tổng số         Chia ra - Of which
+                          Total      Nhà nước    Ngoài Nhà nước
+                                      State        Non-state
+Bác sĩ - Doctor                       1206      1012       194
+Dƣợc tá - Assistant pharmacist          92        30        62
+Giường bệnh (Giường) - Patient beds (Bed)   5640   5100   540
+Bệnh viện - Hospital                  4800      4300       500
+"""
+
+
+def test_indicators_by_row_and_a_column_per_owner(read_page) -> None:
+    """Only the total is an indicator; the owners' parts, and beds in hospitals, are not."""
+    ex, doc = read_page(OWNERS, "Bình Định")
+    assert {(f.indicator_code, f.year): f.value for f in ex.figures} == {
+        ("doctors_total", 2023): 1206.0,
+        ("patient_beds_total", 2023): 5640.0,
+    }
+    reasons = {doc.text[u.start : u.start + 9]: u.reason_code for u in ex.unmapped}
+    assert reasons["Bệnh viện"] == "part_of_row"
+    assert reasons["Dược tá -"] == "no_indicator"
+
+
+PLAN = """\
+Phụ lục: Chỉ tiêu năm 2024
+ĐVT: %
+Tổng số   Kế hoạch   Thực hiện
+Tỷ lệ tiêm chủng đầy đủ   95   96   97
+Tỷ lệ sinh tại cơ sở y tế   98   99   99
+"""
+
+
+def test_a_plan_table_is_no_statistics_table(read_page) -> None:
+    ex, _doc = read_page(PLAN, "Lai Châu")
+    assert "category_table" not in {f.reader for f in ex.figures}
