@@ -5,12 +5,14 @@ sidecar and corrections, the reference data (catalog, lexicon, units), the extra
 and every file of the package the build runs (:func:`package_files`). A copied or renamed
 document has another source id, hence another key: it is never served the original's rows.
 
-An entry carries the SHA-256 of its content and is loaded only if the content still matches: a
-flipped bit on disk must not put 2700.001945 in the warehouse where the document says 2700. A
-bad entry is deleted and its document extracted again, with a line in the build output. A cache
-that cannot be created, read or written degrades to extracting without it, also with a line.
-Entries no build has used for ``CACHE_MAX_AGE_DAYS`` are deleted, and so are the oldest unused
-ones beyond ``CACHE_MAX_UNUSED_BYTES``.
+An entry holds the document's rows as Arrow tables of the declared column types (written by the
+pool worker that extracted it, read back without converting a row) and carries the SHA-256 of
+its content; it is loaded only if the content still matches: a flipped bit on disk must not put
+2700.001945 in the warehouse where the document says 2700. A bad entry is deleted and its
+document extracted again, with a line in the build output. A cache that cannot be created, read
+or written degrades to extracting without it, also with a line. Entries no build has used for
+``CACHE_MAX_AGE_DAYS`` are deleted, and so are the oldest unused ones beyond
+``CACHE_MAX_UNUSED_BYTES``.
 """
 
 from __future__ import annotations
@@ -19,20 +21,18 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.extract.result import DocResult
+from pipeline.extract.arrow import DocRows, decode_rows
 from pipeline.settings import CACHE_MAX_AGE_DAYS, CACHE_MAX_UNUSED_BYTES, PACKAGE_DIR, relative
 from pipeline.sources import Source
 from pipeline.staging import EXTRACTOR_VERSION
 
-_REFERENCE_FILES = ("indicators.yaml", "lexicon.yaml", "units.yaml")
 # Never imported by a build (tests/test_layers.py holds it so): edits there re-extract nothing.
 _NOT_BUILD = ("analysis",)
-MAGIC = b"chitieu-extract-cache 2\n"  # then the SHA-256 of the payload (hex) and a newline
+MAGIC = b"chitieu-extract-cache 3\n"  # then the SHA-256 of the payload (hex) and a newline
 _HEADER = len(MAGIC) + 65
 
 
@@ -51,20 +51,26 @@ def package_files() -> list[Path]:
     )
 
 
+def reference_files(reference_dir: Path) -> list[Path]:
+    """The data files of the reference folder (its README aside), in a stable order."""
+    return sorted(p for p in reference_dir.iterdir() if p.suffix in (".yaml", ".csv"))
+
+
 def environment_hash(reference_dir: Path) -> str:
     """Hash of what every document's extraction depends on besides the document itself.
 
     The extractor version, the package's files (see :func:`package_files`) and the reference
-    data it reads (the catalog, the lexicon and the units). Read afresh on every call, so a
-    long-lived process (a notebook) never reuses results after the catalog was edited.
+    folder's data files (the catalog, the lexicon, the units, and the geography the readers
+    place table rows with). Read afresh on every call, so a long-lived process (a notebook)
+    never reuses results after the catalog was edited.
     """
     h = hashlib.sha256(EXTRACTOR_VERSION.encode())
     for path in package_files():
         h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         h.update(path.read_bytes())
-    for name in _REFERENCE_FILES:
-        h.update(name.encode())
-        h.update((reference_dir / name).read_bytes())
+    for path in reference_files(reference_dir):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -80,28 +86,33 @@ def cache_key(source: Source, reference_dir: Path, env: str | None = None) -> st
     return h.hexdigest()[:32]
 
 
-def _encode(res: DocResult) -> bytes:
-    payload = pickle.dumps(
-        DocResult(res.observation_records, res.unmapped_records, res.layouts),
-        protocol=pickle.HIGHEST_PROTOCOL,
-    )
+def entry_bytes(payload: bytes) -> bytes:
+    """A cache entry of ``payload`` (``arrow.encode_rows``): header, checksum, payload."""
     return MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
 
-def _decode(data: bytes) -> DocResult:
-    """The entry's result; ValueError when it is not an intact entry of this version."""
+def _decode(data: bytes) -> DocRows:
+    """The entry's rows; ValueError when it is not an intact entry of this version."""
     if not data.startswith(MAGIC) or len(data) < _HEADER:
         raise ValueError("not an entry of this cache version")
-    digest, payload = data[len(MAGIC) : _HEADER - 1], data[_HEADER:]
-    if hashlib.sha256(payload).hexdigest().encode() != digest:
+    payload = memoryview(data)[_HEADER:]
+    if hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC) : _HEADER - 1]:
         raise ValueError("its checksum does not match its content")
+    return decode_rows(payload)  # ValueError for an intact entry of other columns
+
+
+def write_entry(folder: Path, key: str, payload: bytes) -> str | None:
+    """Store ``payload`` as the entry ``key`` (atomically); the reason when it cannot be."""
+    path = folder / f"{key}.pkl"
+    tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
     try:
-        res = pickle.loads(payload)  # the content is what this cache wrote: checked above
-    except Exception as e:  # an intact entry of an incompatible code version
-        raise ValueError(f"it cannot be read ({type(e).__name__})") from None
-    if not isinstance(res, DocResult):
-        raise ValueError("it holds no extraction result")
-    return res
+        tmp.write_bytes(entry_bytes(payload))
+        os.replace(tmp, path)  # atomic: a concurrent build never reads half a file
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return f"cannot be written ({e.strerror or e})"
+    return None
 
 
 class Cache:
@@ -124,8 +135,18 @@ class Cache:
             )
         self.usable = False
 
-    def get(self, key: str, source_id: str) -> DocResult | None:
-        """The cached result of ``key``, or None (missing, or unusable and then deleted)."""
+    def entries(self) -> set[str]:
+        """The keys of the entries in the folder (one listing; empty if unusable)."""
+        if not self.usable:
+            return set()
+        try:
+            return {n[:-4] for n in os.listdir(self.folder) if n.endswith(".pkl")}
+        except OSError as e:
+            self._give_up(f"cannot be read ({e.strerror or e})")
+            return set()
+
+    def get(self, key: str, source_id: str) -> DocRows | None:
+        """The cached rows of ``key``, or None (missing, or unusable and then deleted)."""
         if not self.usable:
             return None
         path = self.folder / f"{key}.pkl"
@@ -136,13 +157,13 @@ class Cache:
         except OSError as e:
             return self._discard(path, source_id, f"cannot be read ({e.strerror})")
         try:
-            res = _decode(data)
+            rows = _decode(data)
         except ValueError as e:
             return self._discard(path, source_id, str(e))
-        res.cached = True
+        rows.cached = True
         with contextlib.suppress(OSError):  # pruned meanwhile, or a read-only cache: still a hit
             os.utime(path)  # last used now: pruning keeps what builds still use
-        return res
+        return rows
 
     def _discard(self, path: Path, source_id: str, why: str) -> None:
         self.n_discarded += 1
@@ -150,18 +171,13 @@ class Cache:
         with contextlib.suppress(OSError):
             path.unlink()
 
-    def put(self, key: str, res: DocResult) -> None:
-        if not self.usable:
-            return
-        path = self.folder / f"{key}.pkl"
-        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(_encode(res))
-            os.replace(tmp, path)  # atomic: a concurrent build never reads half a file
-        except OSError as e:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            self._give_up(f"cannot be written ({e.strerror or e})")
+    def put(self, key: str, payload: bytes) -> None:
+        if self.usable and (problem := write_entry(self.folder, key, payload)):
+            self.give_up(problem)
+
+    def give_up(self, why: str) -> None:
+        """Stop using the cache for this build, saying why once."""
+        self._give_up(why)
 
     def prune(self, keep: set[str]) -> int:
         if not self.usable:

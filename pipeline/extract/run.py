@@ -1,26 +1,31 @@
 """Per-document extraction: raw text -> observations + unmapped rows, cached and parallel.
 
 Changing one document re-extracts that document only; an unchanged corpus extracts nothing
-(``pipeline.extract.cache``). Documents not in the cache are extracted by a process pool (one
-worker per core, two on the reference machine) once there are enough of them to pay for it.
+(``pipeline.extract.cache``). A build asks for the rows of the documents it needs, in order
+(:class:`RowStream`): cached ones are read back, the others are extracted by a process pool
+(one worker per core, two on the reference machine) once there are enough of them to pay for
+it. Workers take documents in chunks, convert their rows to Arrow tables of the declared
+column types, write their cache entries themselves and send the build the encoded tables; a
+bounded number of chunks is in flight, so memory holds a few documents' rows, not a corpus's.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from pipeline.extract.cache import Cache, cache_key, environment_hash
+from pipeline.extract.arrow import DocRows, decode_rows, encode_rows, to_records, to_table
+from pipeline.extract.cache import Cache, cache_key, environment_hash, write_entry
 from pipeline.extract.result import DocResult, ExtractStats
-from pipeline.extract.workers import die_with_parent, stop_workers
+from pipeline.extract.workers import Window, die_with_parent
 from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
-from pipeline.settings import CACHE_DIR, CHUNKS_PER_WORKER, PARALLEL_THRESHOLD
+from pipeline.settings import CACHE_DIR, CHUNK_DOCUMENTS, PARALLEL_THRESHOLD
 from pipeline.sources import Source
 from pipeline.staging import Context, extract
 from pipeline.text import fold, normalise
@@ -31,7 +36,7 @@ last_stats = ExtractStats()
 def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = None) -> DocResult:
     """Observations and unmapped rows of one document."""
     catalog = catalog or load_catalog(reference_dir)
-    doc = normalise(source.text)
+    doc = normalise(source.read_text())
     title_year = catalog.grammar.year_in(fold(" ".join(str(source.meta["title"]).split())))
     issued = str(source.meta.get("issued_on") or "")[:4]
     issued_year = int(issued) if issued.isdigit() else None
@@ -47,9 +52,29 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
     return DocResult(obs, unm, ex.layouts)
 
 
+def extract_rows(source: Source, reference_dir: Path, catalog: Catalog | None = None) -> DocRows:
+    """:func:`extract_one` as Arrow tables of the warehouse's declared types."""
+    res = extract_one(source, reference_dir, catalog)
+    return DocRows(
+        res.layouts,
+        to_table("observation", res.observation_records),
+        to_table("unmapped", res.unmapped_records),
+    )
+
+
+def as_result(rows: DocRows) -> DocResult:
+    """Arrow rows back as records (tests and tools that read a :class:`DocResult`)."""
+    return DocResult(
+        to_records("observation", rows.observation),
+        to_records("unmapped", rows.unmapped),
+        rows.layouts,
+        rows.cached,
+    )
+
+
 # What pool workers read. Forked workers inherit the parent's values (its compiled catalog and
-# the documents already read), so a job is just an index; spawned workers load the catalog in
-# the initializer and receive each document with its job.
+# the documents' descriptions), so a job names documents by index; spawned workers load the
+# catalog in the initializer and receive each document with its job.
 _worker_catalog: Catalog | None = None
 _worker_sources: list[Source] = []
 
@@ -63,37 +88,20 @@ def _init_worker(parent: int, reference_dir: Path | None) -> None:
         _worker_catalog = load_catalog(reference_dir)
 
 
-def _worker(args: tuple[int | Source, Path]) -> DocResult:
-    job, reference_dir = args
-    source = _worker_sources[job] if isinstance(job, int) else job
-    return extract_one(source, reference_dir, _worker_catalog)
+Job = tuple[list, list[str], Path, Path | None]
 
 
-def _extract_in_pool(
-    sources: list[Source], reference_dir: Path, catalog: Catalog, workers: int
-) -> list[DocResult]:
-    global _worker_catalog, _worker_sources
-    context = _pool_context()
-    forked = context.get_start_method() == "fork"
-    chunk = max(1, len(sources) // (workers * CHUNKS_PER_WORKER))
-    if forked:
-        _worker_catalog, _worker_sources = catalog, sources
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(os.getpid(), None if forked else reference_dir),
-    )
-    try:
-        jobs = [(i if forked else s, reference_dir) for i, s in enumerate(sources)]
-        results = list(pool.map(_worker, jobs, chunksize=chunk))
-    except BaseException:
-        stop_workers(pool)  # interrupted or failed: do not wait for the other documents
-        raise
-    finally:
-        _worker_catalog, _worker_sources = None, []
-    pool.shutdown()
-    return results
+def _worker(job: Job) -> list[tuple[bytes, str | None]]:
+    """Extract a chunk of documents: each one's encoded rows, and why its cache entry could not
+    be written (None when it was, or when there is no cache)."""
+    items, keys, reference_dir, cache_folder = job
+    out = []
+    for item, key in zip(items, keys, strict=True):
+        source = _worker_sources[item] if isinstance(item, int) else item
+        payload = encode_rows(extract_rows(source, reference_dir, _worker_catalog))
+        problem = write_entry(cache_folder, key, payload) if cache_folder is not None else None
+        out.append((payload, problem))
+    return out
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -111,15 +119,129 @@ def _children_max_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
 
 
-def _cpu_seconds() -> float:
-    """User + system CPU of this process and its reaped children (the pool, once shut down)."""
+def _cpu_seconds(who: str = "self") -> float:
+    """User + system CPU of this process, or of its reaped children (the pool, once shut down)."""
     try:
         import resource
     except ImportError:
         return 0.0
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    r = resource.getrusage(resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+class RowStream:
+    """The rows of the documents ``wanted`` (indices into ``sources``, ascending), in order.
+
+    Use as a context manager: entering starts the pool (forked workers are created then, so a
+    build enters before it opens its DuckDB file), iterating yields ``(index, DocRows)``, and
+    leaving stops the pool (at once if the build failed or was interrupted).
+    """
+
+    def __init__(
+        self,
+        sources: list[Source],
+        wanted: list[int],
+        reference_dir: Path,
+        catalog: Catalog,
+        cache: Cache,
+        keys: list[str],
+        workers: int | None = None,
+    ) -> None:
+        self.sources, self.wanted, self.keys = sources, wanted, keys
+        self.reference_dir, self.catalog, self.cache = reference_dir, catalog, cache
+        present = cache.entries()
+        self.todo = [i for i in wanted if keys[i] not in present]
+        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.workers = max(1, min(workers, len(self.todo)))
+        self.pooled = len(self.todo) >= PARALLEL_THRESHOLD and self.workers > 1
+        self.stats = ExtractStats(n_sources=len(sources), workers=self.workers)
+        self._window: Window | None = None
+        self._t0 = self._cpu0 = 0.0
+
+    def __enter__(self) -> RowStream:
+        global _worker_catalog, _worker_sources
+        self._t0, self._cpu0 = time.perf_counter(), _cpu_seconds("children")
+        if self.pooled:
+            context = _pool_context()
+            forked = context.get_start_method() == "fork"
+            if forked:
+                _worker_catalog, _worker_sources = self.catalog, self.sources
+            folder = self.cache.folder if self.cache.usable else None
+            size = max(1, min(CHUNK_DOCUMENTS, -(-len(self.todo) // (4 * self.workers))))
+            jobs = (
+                (
+                    [i if forked else self.sources[i] for i in chunk],
+                    [self.keys[i] for i in chunk],
+                    self.reference_dir,
+                    folder,
+                )
+                for chunk in (self.todo[a : a + size] for a in range(0, len(self.todo), size))
+            )
+            gc.freeze()  # workers inherit the heap: its pages stay shared, GC never writes them
+            try:
+                self._window = Window(
+                    _worker,
+                    jobs,
+                    self.workers,
+                    context,
+                    initializer=_init_worker,
+                    initargs=(os.getpid(), None if forked else self.reference_dir),
+                )
+            finally:
+                gc.unfreeze()
+                _worker_catalog, _worker_sources = None, []
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        window, self._window = self._window, None
+        if window is not None:
+            window.close(abandon=exc_type is not None)
+        self._finish(window is not None)
+
+    def _finish(self, pooled: bool) -> None:
+        s = self.stats
+        s.seconds = time.perf_counter() - self._t0
+        if pooled:
+            s.pool_peak_rss_kb = _children_max_rss_kb()  # the workers have exited, been reaped
+            s.cpu_seconds += _cpu_seconds("children") - self._cpu0
+        else:
+            s.workers = 1
+        s.n_discarded = self.cache.n_discarded
+
+    def __iter__(self) -> Iterator[tuple[int, DocRows]]:
+        todo = set(self.todo)
+        results = self._window.results() if self._window is not None else None
+        pending: list[tuple[bytes, str | None]] = []
+        for i in self.wanted:
+            rows = None
+            if i in todo and results is not None:
+                if not pending:
+                    pending = list(reversed(next(results)))
+                payload, problem = pending.pop()
+                if problem:
+                    self.cache.give_up(problem)
+                rows = decode_rows(payload)
+            elif i not in todo:
+                rows = self.cache.get(self.keys[i], self.sources[i].source_id)
+            if rows is None:  # not pooled, or a damaged entry: extracted here
+                rows = self._extract_here(i)
+            else:
+                self.stats.n_cached += rows.cached
+            self.stats.n_extracted += not rows.cached
+            yield i, rows
+
+    def _extract_here(self, i: int) -> DocRows:
+        cpu = _cpu_seconds()
+        payload = encode_rows(extract_rows(self.sources[i], self.reference_dir, self.catalog))
+        self.cache.put(self.keys[i], payload)
+        self.stats.cpu_seconds += _cpu_seconds() - cpu
+        return decode_rows(payload)
+
+
+def document_keys(sources: list[Source], reference_dir: Path) -> list[str]:
+    """The cache key of each document (:func:`pipeline.extract.cache.cache_key`)."""
+    env = environment_hash(reference_dir)
+    return [cache_key(s, reference_dir, env) for s in sources]
 
 
 def extract_all(
@@ -130,45 +252,20 @@ def extract_all(
     workers: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> list[DocResult]:
-    """Results in the order of ``sources``; cached ones are read, the rest extracted.
-
-    ``log`` hears about cache entries discarded and a cache that cannot be used (silent if
-    None) and about the process pool starting.
-    """
+    """Every document's rows as records, in the order of ``sources`` (cached ones read, the
+    rest extracted, as a build does it). ``log`` hears about cache entries discarded and a cache
+    that cannot be used (silent if None)."""
     global last_stats
-    t0 = time.perf_counter()
     log = log or (lambda _m: None)
     cache = Cache(cache_dir if cache_dir is not None else CACHE_DIR, log)
-    env = environment_hash(reference_dir)
-    keys = [cache_key(s, reference_dir, env) for s in sources]
-    results: list[DocResult | None] = [
-        cache.get(k, s.source_id) for k, s in zip(keys, sources, strict=True)
-    ]
-    todo = [i for i, r in enumerate(results) if r is None]
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    workers = max(1, min(workers, len(todo)))
-    t1, cpu1 = time.perf_counter(), _cpu_seconds()
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        log(f"  extracting {len(todo)} documents in {workers} worker processes ...")
-        fresh = _extract_in_pool([sources[i] for i in todo], reference_dir, catalog, workers)
-        pool_rss = _children_max_rss_kb()  # the workers have exited and been reaped
-    else:
-        workers, pool_rss = 1, 0
-        fresh = [extract_one(sources[i], reference_dir, catalog) for i in todo]
-    t2, cpu2 = time.perf_counter(), _cpu_seconds()
-    for i, res in zip(todo, fresh, strict=True):
-        results[i] = res
-        cache.put(keys[i], res)
-    last_stats = ExtractStats(
-        n_sources=len(sources),
-        n_extracted=len(todo),
-        n_cached=len(sources) - len(todo),
-        workers=workers,
-        seconds=time.perf_counter() - t0,
-        extract_seconds=t2 - t1,
-        pool_peak_rss_kb=pool_rss,
-        cpu_seconds=cpu2 - cpu1,
-        n_pruned=cache.prune(set(keys)),
-        n_discarded=cache.n_discarded,
+    keys = document_keys(sources, reference_dir)
+    stream = RowStream(
+        sources, list(range(len(sources))), reference_dir, catalog, cache, keys, workers
     )
-    return [r for r in results if r is not None]
+    with stream:
+        if stream.pooled:
+            log(f"  extracting {len(stream.todo)} documents in {stream.workers} worker processes")
+        results = [as_result(rows) for _i, rows in stream]
+    stream.stats.n_pruned = cache.prune(set(keys)) if stream.stats.n_extracted else 0
+    last_stats = stream.stats
+    return results

@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import itertools
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 
 _PR_SET_PDEATHSIG = 1
 ORPHAN_POLL_SECONDS = 1.0
@@ -59,3 +62,52 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
             proc.kill()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Window:
+    """A process pool that runs ``fn`` on ``jobs`` with at most ``depth`` jobs per worker in
+    flight, and gives the results in the order of the jobs.
+
+    The jobs are submitted as results are taken, so a consumer slower than the pool holds a
+    bounded number of results, never all of them. With the fork start method the workers are
+    created here, at the first submission.
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        jobs: Iterable,
+        workers: int,
+        context: object,
+        initializer: Callable | None = None,
+        initargs: tuple = (),
+        depth: int = 4,
+    ) -> None:
+        self.fn, self.jobs = fn, iter(jobs)
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
+        )
+        self.pending: deque[Future] = deque()
+        try:
+            self._submit(workers * depth)
+        except BaseException:
+            stop_workers(self.pool)
+            raise
+
+    def _submit(self, n: int) -> None:
+        for job in itertools.islice(self.jobs, n):
+            self.pending.append(self.pool.submit(self.fn, job))
+
+    def results(self) -> Iterator:
+        """Each job's result, in order (a job's exception is raised here)."""
+        while self.pending:
+            result = self.pending.popleft().result()
+            self._submit(1)
+            yield result
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the workers to exit, or stop them now (``abandon``: the build failed)."""
+        if abandon:
+            stop_workers(self.pool)
+        else:
+            self.pool.shutdown()

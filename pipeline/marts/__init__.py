@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.marts import partial
+
 MARTS_DIR = Path(__file__).resolve().parent
 
 GAP_COLUMNS = [
@@ -73,14 +75,30 @@ def view_sql(name: str) -> str:
     return (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
+def create_views(
+    con: duckdb.DuckDBPyConnection,
+    previous: str | None = None,
+    fresh: list[str] | None = None,
+    tables: list[str] = (),
+) -> None:
     """Create every mart in a staged warehouse, its rows stored once in their documented order.
 
     A plain scan of a table returns rows in storage order while DuckDB's
-    ``preserve_insertion_order`` is on (its default), so readers need not sort.
+    ``preserve_insertion_order`` is on (its default), so readers need not sort. With
+    ``previous`` (the schema of the previous build's warehouse, made by the same code from the
+    same reference data) and ``fresh`` (the documents whose rows it does not hold), a view of
+    ``partial.PARTITIONED`` is recomputed for the keys whose observations changed only.
     """
     for name, order in VIEWS.items():
         con.execute(view_sql(name))
-        con.execute(f"CREATE OR REPLACE TABLE {name}_rows AS SELECT * FROM {name} ORDER BY {order}")
+        keys = None
+        if previous is not None and fresh is not None and name in partial.PARTITIONED:
+            keys = partial.changed_keys(con, name, previous, fresh)
+        if keys is not None:
+            partial.merge_rows(con, name, order, previous, keys, list(tables))
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {name}_rows AS SELECT * FROM {name} ORDER BY {order}"
+            )
         con.execute(f"COMMENT ON TABLE {name}_rows IS 'rows stored in the order {order}'")
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_rows")

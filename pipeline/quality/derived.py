@@ -1,20 +1,25 @@
-"""What a suite cannot express on one table alone, computed from the staged tables as helper
-columns (named in each suite's ``meta.derived_columns``), and the suite parameters."""
+"""What a suite cannot express on one table alone, computed as helper columns (named in each
+suite's ``meta.derived_columns``), and the suite parameters.
+
+The small tables (reference data, ``build_info``, ``validation_result``) are read whole. The
+large ones are read a chunk of rows at a time (:func:`chunk_frame`): what a row is checked
+against (its indicator, its document, its target and baseline observations) is joined to it by
+DuckDB, and the checks against the raw files read only the files of the chunk's documents.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from pipeline.quality.chunk_sql import CHUNK_SQL
+from pipeline.quality.gap_checks import derive_gap, values
 from pipeline.quality.suites import SUITES
-
-
-def _as_list(v: Any) -> list:
-    return [] if v is None or isinstance(v, float) else list(v)
 
 
 def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -22,26 +27,37 @@ def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return df.dropna(subset=[key]).drop_duplicates(key).set_index(key)
 
 
-class _Raw:
-    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does)."""
+class Raw:
+    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does).
+
+    Rows come in table order, a document's rows together: the last few files read are kept,
+    not a corpus of them.
+    """
+
+    KEPT = 4
 
     def __init__(self, raw_dir: Path) -> None:
         self.raw_dir = raw_dir
-        self._cache: dict[str, tuple[bytes | None, str | None]] = {}
+        self._cache: OrderedDict[str, tuple[bytes | None, str | None]] = OrderedDict()
         self._line_starts: dict[str, list[int]] = {}
 
     def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
         if not isinstance(file_name, str):
             return None, None
-        if file_name not in self._cache:
-            path = self.raw_dir / file_name
-            data = path.read_bytes() if path.is_file() else None
-            try:
-                text = data.decode("utf-8") if data is not None else None
-            except UnicodeDecodeError:
-                text = None
-            self._cache[file_name] = (data, text)
-        return self._cache[file_name]
+        if file_name in self._cache:
+            self._cache.move_to_end(file_name)
+            return self._cache[file_name]
+        path = self.raw_dir / file_name
+        data = path.read_bytes() if path.is_file() else None
+        try:
+            text = data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
+            text = None
+        self._cache[file_name] = (data, text)
+        while len(self._cache) > self.KEPT:
+            gone, _ = self._cache.popitem(last=False)
+            self._line_starts.pop(gone, None)
+        return data, text
 
     def contains(self, file_name: Any, quote: Any) -> bool:
         text = self.get(file_name)[1]
@@ -68,6 +84,9 @@ class _Raw:
         return quote in cited
 
 
+# ------------------------------------------------------------------------- the small tables
+
+
 def _derive_geo(geo: pd.DataFrame) -> None:
     """geo: the hierarchy country > province > district."""
     level = _first_by(geo, "geo_code")["level"]
@@ -79,158 +98,9 @@ def _derive_geo(geo: pd.DataFrame) -> None:
     ]
 
 
-def _derive_sources(src: pd.DataFrame, raw: _Raw) -> None:
-    src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in src["file_name"]]
-    src["sha256_matches_file"] = [
-        (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
-        for f, h in zip(src["file_name"], src["sha256"], strict=True)
-    ]
-    src["layouts"] = src["layouts"].map(lambda v: ",".join(_as_list(v)))
-
-
-def _derive_observations(
-    obs: pd.DataFrame, by_ind: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw, parent: dict
-) -> None:
-    obs["min_plausible"] = obs["indicator_code"].map(by_ind["min_plausible"])
-    obs["max_plausible"] = obs["indicator_code"].map(by_ind["max_plausible"])
-    obs["indicator_unit_code"] = obs["indicator_code"].map(by_ind["unit_code"])
-    obs["indicator_direction"] = obs["indicator_code"].map(by_ind["direction"])
-    obs["source_n_lines"] = obs["source_id"].map(by_src["n_lines"])
-    obs["source_geo_code"] = obs["source_id"].map(by_src["geo_code"])
-    # plain lists for the per-row checks: iterating Arrow-backed columns is ten times slower
-    file_name = obs["source_id"].map(by_src["file_name"]).tolist()
-    flags = [_as_list(v) for v in obs["flags"].tolist()]
-    detail = obs["flag_detail"].fillna("").astype(str).tolist()
-    quote = obs["quote"].tolist()
-    qualitative = pd.Series(["qualitative" in f for f in flags], index=obs.index)
-    obs["comparator_present_unless_qualitative"] = obs["comparator"].notna() | qualitative
-    obs["value_present_unless_qualitative"] = obs["value"].notna() | qualitative
-    obs["quote_in_source"] = [raw.contains(f, q) for f, q in zip(file_name, quote, strict=True)]
-    obs["quote_at_cited_lines"] = [
-        raw.contains_at(f, q, a, b)
-        for f, q, a, b in zip(
-            file_name, quote, obs["line_start"].tolist(), obs["line_end"].tolist(), strict=True
-        )
-    ]
-    for flag in ("unit_corrected", "conflict"):
-        obs[f"{flag}_explained"] = [
-            flag not in f or f"{flag}:" in d for f, d in zip(flags, detail, strict=True)
-        ]
-    obs["flags_explained"] = [all(x in d for x in f) for f, d in zip(flags, detail, strict=True)]
-    against = {"higher_is_better": {"<", "<="}, "lower_is_better": {">", ">="}}
-    obs["comparator_agrees_with_direction"] = [
-        not (k == "target" and c in against.get(d, ()))
-        for k, c, d in zip(
-            obs["kind"].tolist(),
-            obs["comparator"].tolist(),
-            obs["indicator_direction"].tolist(),
-            strict=True,
-        )
-    ]
-    obs["geo_within_source"] = [
-        g == s or s == "VN" or parent.get(g) == s
-        for g, s in zip(obs["geo_code"].tolist(), obs["source_geo_code"].tolist(), strict=True)
-    ]
-    obs["flags"] = [",".join(f) for f in flags]
-    obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
-
-
-def _derive_unmapped(unm: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw) -> None:
-    unm["source_n_lines"] = unm["source_id"].map(by_src["n_lines"])
-    unm["text_in_source"] = [
-        raw.contains(f, q)
-        for f, q in zip(
-            unm["source_id"].map(by_src["file_name"]).tolist(), unm["text"].tolist(), strict=True
-        )
-    ]
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
-
-
-def _flags_of(o: pd.Series | None) -> list | None:
-    """An observation's flags as `gap` carries them: plus 'estimate' when printed as one."""
-    if o is None:
-        return None
-    flags = _as_list(o["flags"])
-    estimate = not _missing(o["is_estimate"]) and bool(o["is_estimate"])
-    return [*flags, "estimate"] if estimate and "estimate" not in flags else flags
-
-
-def _condition_key(c: Any) -> str:
-    return "" if _missing(c) else " ".join(str(c).split()).lower()
-
-
-def _gap_row_checks(g: dict, t: pd.Series | None, b: pd.Series | None) -> dict[str, bool]:
-    """The helper columns of one `gap` row, ``t`` and ``b`` its target and baseline."""
-    measured = g["status"] in ("met", "not_met")
-    caveats = set(_as_list(g["caveats"]))
-    flags = set(_as_list(g["baseline_flags"])) | set(_as_list(g["target_flags"]))
-    differ = _condition_key(g["baseline_condition"]) != _condition_key(g["target_condition"])
-    numeric = not _missing(g["baseline_value"]) and not _missing(g["target_value"])
-    key = (g["geo_code"], g["indicator_code"])
-    return {
-        "target_is_a_stated_target": t is not None
-        and (t["kind"], t["year"], t["source_id"], t["geo_code"], t["indicator_code"])
-        == ("target", g["target_year"], g["target_source_id"], *key)
-        and "restated" not in _as_list(t["flags"]),
-        "baseline_is_an_earlier_actual": (
-            b is None
-            if _missing(g["baseline_observation_id"])
-            else b is not None
-            and (b["kind"], b["year"], b["value"], b["geo_code"], b["indicator_code"])
-            == ("actual", g["baseline_year"], g["baseline_value"], *key)
-            and b["year"] < g["target_year"]
-        ),
-        "flags_travel": _as_list(g["target_flags"]) == _flags_of(t)
-        and (
-            _missing(g["baseline_flags"])
-            if b is None
-            else _as_list(g["baseline_flags"]) == _flags_of(b)
-        ),
-        "conditions_travel": all(
-            (_missing(g[col]) and (o is None or _missing(o["condition"])))
-            or (o is not None and g[col] == o["condition"])
-            for col, o in (("target_condition", t), ("baseline_condition", b))
-        ),
-        "caveats_from_flags": caveats <= flags,
-        "measured_only_when_comparable": measured == _missing(g["status_reason"])
-        and (measured or _missing(g["gap_to_close"])),
-        "not_comparable_when_conditions_differ": not numeric
-        or (g["status"] == "not_comparable") == differ,
-    }
-
-
-def _derive_gap(gap: pd.DataFrame, obs: pd.DataFrame) -> None:
-    """gap: each row against the two observations it names (before their flags are joined)."""
-    by_id = _first_by(obs, "observation_id")
-
-    def get(oid: Any) -> pd.Series | None:
-        return None if _missing(oid) or oid not in by_id.index else by_id.loc[oid]
-
-    checks = [
-        _gap_row_checks(g, get(g["target_observation_id"]), get(g["baseline_observation_id"]))
-        for g in gap.to_dict("records")
-    ]
-    for name in checks[0] if checks else ():
-        gap[name] = [c[name] for c in checks]
-    for col in ("baseline_flags", "target_flags", "caveats"):
-        gap[col] = gap[col].map(lambda v: None if _missing(v) else ",".join(_as_list(v)))
-
-
-def _derive_corrections(cor: pd.DataFrame, by_src: pd.DataFrame, raw: _Raw) -> None:
-    file_name = cor["source_id"].map(by_src["file_name"]).tolist()
-    cor["quote_in_source"] = [
-        raw.contains(f, q) for f, q in zip(file_name, cor["quote"].tolist(), strict=True)
-    ]
-    cor["active_touched_observations"] = (cor["status"] != "active") | (cor["n_observations"] >= 1)
-
-
-def _derive_published(t: dict[str, pd.DataFrame]) -> None:
-    """build_info and validation_result, on a published warehouse."""
+def _derive_published(t: dict[str, pd.DataFrame], n: dict[str, int]) -> None:
+    """build_info and validation_result, on a published warehouse (``n``: table row counts)."""
     if "build_info" in t:
-        n = {k: len(t[k]) for k in ("observation", "unmapped", "source_document")}
         info = t["build_info"]
         info["counts_match_tables"] = (
             (info["n_observations"] == n["observation"])
@@ -243,47 +113,93 @@ def _derive_published(t: dict[str, pd.DataFrame]) -> None:
         vr["no_error_published"] = (vr["severity"] != "error") | vr["success"].fillna(False)
 
 
-# every suite needs these tables: its own, and those its parameters and helper columns read
-BASE_TABLES = ("geo", "geo_2025", "unit", "indicator", "source_document", "observation")
+REFERENCE_TABLES = ("geo", "geo_2025", "unit", "indicator")
+WHOLE_SUITES = (*REFERENCE_TABLES, "build_info", "validation_result")
 
 
-def prepare(
-    path: Path, raw_dir: Path, names: tuple[str, ...] = SUITES
-) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
-    """DataFrames to validate for the suites ``names`` (tables plus helper columns) and the
-    suite parameters."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        wanted = dict.fromkeys((*BASE_TABLES, *names))
-        t = {name: con.execute(f"SELECT * FROM {name}").df() for name in wanted}
-    finally:
-        con.close()
-    raw = _Raw(raw_dir)
-
-    def keys(df: pd.DataFrame, col: str) -> list:
-        return sorted(df[col].dropna().unique().tolist())
-
-    params = {
-        "geo_codes": keys(t["geo"], "geo_code"),
-        "geo_2025_codes": keys(t["geo_2025"], "code"),
-        "unit_codes": keys(t["unit"], "unit_code"),
-        "indicator_codes": keys(t["indicator"], "indicator_code"),
-        "source_ids": keys(t["source_document"], "source_id"),
-    }
+def whole_frames(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The small tables among ``names`` with their helper columns."""
+    wanted = dict.fromkeys((*REFERENCE_TABLES, *(n for n in names if n in WHOLE_SUITES)))
+    t = {name: con.execute(f"SELECT * FROM {name}").df() for name in wanted}
     _derive_geo(t["geo"])
     t["geo_2025"]["has_predecessor"] = t["geo_2025"]["code"].isin(t["geo"]["successor_code_2025"])
     t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
-    _derive_sources(t["source_document"], raw)
-    by_ind = _first_by(t["indicator"], "indicator_code")
-    by_src = _first_by(t["source_document"], "source_id")
-    if "gap" in t:
-        _derive_gap(t["gap"], t["observation"])  # before the observations' flags are joined
-    _derive_published(t)
-    parent = dict(zip(t["geo"]["geo_code"], t["geo"]["parent_code"], strict=True))
-    _derive_observations(t["observation"], by_ind, by_src, raw, parent)
-    if "unmapped" in t:
-        _derive_unmapped(t["unmapped"], by_src, raw)
-    if "correction" in t:
-        _derive_corrections(t["correction"], by_src, raw)
-    frames = {name: t[name].reset_index(drop=True) for name in names}
-    return frames, params
+    counts = {
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        for name in ("observation", "unmapped", "source_document")
+    }
+    _derive_published(t, counts)
+    return {name: t[name] for name in names if name in WHOLE_SUITES}
+
+
+def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The keys of referenced tables, for the suites' ``{"$PARAMETER": ...}`` value sets."""
+    keys = {
+        "geo_codes": ("geo", "geo_code"),
+        "geo_2025_codes": ("geo_2025", "code"),
+        "unit_codes": ("unit", "unit_code"),
+        "indicator_codes": ("indicator", "indicator_code"),
+        "source_ids": ("source_document", "source_id"),
+    }
+    return {
+        name: [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
+        for name, (table, col) in keys.items()
+    }
+
+
+# ----------------------------------------------------------------- the large tables, by chunk
+
+PARTITIONED_SUITES = tuple(CHUNK_SQL)
+TABLE_OF = {"gap": "gap_rows"}  # the suite's rows are stored in this table
+
+
+def _derive_sources(src: pd.DataFrame, raw: Raw) -> None:
+    files, digests = values(src["file_name"]), values(src["sha256"])
+    src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in files]
+    src["sha256_matches_file"] = [
+        (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
+        for f, h in zip(files, digests, strict=True)
+    ]
+
+
+def _derive_quotes(df: pd.DataFrame, raw: Raw, column: str, at_lines: bool = False) -> None:
+    """``<column>_in_source`` (``quote``: ``quote_in_source``): the text is in the row's raw
+    file; with ``at_lines``, also ``quote_at_cited_lines`` (a quote at its cited lines is in its
+    file: only the others are looked for in the whole file)."""
+    files, quotes = values(df["_file"]), values(df[column])
+    name = "quote_in_source" if column == "quote" else f"{column}_in_source"
+    cited = [False] * len(files)
+    if at_lines:
+        starts, ends = values(df["line_start"]), values(df["line_end"])
+        cited = [
+            raw.contains_at(f, q, a, b)
+            for f, q, a, b in zip(files, quotes, starts, ends, strict=True)
+        ]
+        df["quote_at_cited_lines"] = cited
+    df[name] = [c or raw.contains(f, q) for c, f, q in zip(cited, files, quotes, strict=True)]
+
+
+def chunk_frame(
+    con: duckdb.DuckDBPyConnection, name: str, where: tuple[str, dict], raw: Raw
+) -> pd.DataFrame:
+    """The rows of suite ``name`` that ``where`` selects (a condition on the table ``t`` and
+    its parameters), in table order, with their helper columns (and ``_rowid``, their position
+    in the table)."""
+    sql = CHUNK_SQL[name].format(where=where[0]) + " ORDER BY t.rowid"
+    df = con.execute(sql, where[1]).df()
+    if name == "source_document":
+        _derive_sources(df, raw)
+    elif name == "observation":
+        _derive_quotes(df, raw, "quote", at_lines=True)
+    elif name == "unmapped":
+        _derive_quotes(df, raw, "text")
+    elif name == "correction":
+        _derive_quotes(df, raw, "quote")
+    elif name == "gap":
+        derive_gap(df)
+    return df.drop(columns=[c for c in df.columns if c == "_file"])

@@ -2,83 +2,237 @@
 
 One suite per table and view (``expectations/<table>.json``), declarative and generic: nothing
 in them is specific to a document or an indicator. What a suite cannot express on one table
-alone is first computed here, from the staged tables, as helper columns named in the suite's
+alone is first computed, from the staged tables, as helper columns named in the suite's
 ``meta.derived_columns`` (the indicator's plausible range joined onto each observation, "the quote
 is verbatim in its raw file", ...). Keys of referenced tables are passed as suite parameters
 (``{"$PARAMETER": "geo_codes"}``), so foreign keys stay declarative too.
 
+The large tables are validated a chunk of rows at a time (memory holds one chunk, never a
+table), and their key expectations on the rows DuckDB finds sharing a key; a build that reuses
+the previous build's validated rows validates only the rows new to it (``pipeline.quality.plan``).
+The results are those one validation of every row would give.
+
 Each expectation carries ``meta.severity`` (``error`` stops the build, ``warning`` is reported and
-recorded) and ``meta.why``. Great Expectations is imported lazily (~2 s, see ``import_gx``) with
-its usage analytics off.
+recorded) and ``meta.why``. Great Expectations is imported lazily (~2 s, see ``import_gx``; a
+build starts the import in the background while it loads) with its usage analytics off.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
+from typing import Any
 
-from pipeline.quality.derived import prepare
+import duckdb
+import pandas as pd
+
+from pipeline.quality.derived import (
+    PARTITIONED_SUITES,
+    REFERENCE_TABLES,
+    WHOLE_SUITES,
+    Raw,
+    chunk_frame,
+    parameters,
+    whole_frames,
+)
+from pipeline.quality.docs import Docs
 from pipeline.quality.gx import context, import_gx
-from pipeline.quality.results import Outcome, collect
+from pipeline.quality.plan import (
+    IDENTITY,
+    PREVIOUS,
+    Reuse,
+    attach_previous,
+    candidates,
+    check_partitioned,
+    kind_of,
+    previous_results,
+    select,
+)
+from pipeline.quality.results import Outcome, collect, merge, replace
 from pipeline.quality.suites import ALL_SUITES, SUITES, gx_suite, load_suite_specs
-from pipeline.settings import DATA_DOCS_DIR, RAW_DIR, warehouse_path
+from pipeline.settings import RAW_DIR
 
 
-def _run(
-    path: Path, raw_dir: Path, docs_dir: Path | None = None, names: tuple[str, ...] = SUITES
-) -> Outcome:
-    t0 = time.perf_counter()
-    specs = load_suite_specs(names=names)
-    frames, params = prepare(path, raw_dir, names)
-    gx = import_gx()
-    ctx = context(gx, docs_dir)
-    source = ctx.data_sources.add_pandas("staged_warehouse")
-    results: list[dict] = []
-    for name in names:
-        df, spec = frames[name], specs[name]
+def _restricted(spec: dict, df: pd.DataFrame, params: dict[str, list]) -> dict[str, list]:
+    """The parameters as far as the frame's rows can meet them: a key set of 10,000 documents
+    costs Great Expectations seconds per expectation, and ``x in S`` is ``x in S ∩ values``
+    for the values ``x`` of the frame."""
+    present: dict[str, set] = {p: set() for p in params}
+    for e in spec["expectations"]:
+        value_set = e["kwargs"].get("value_set")
+        if isinstance(value_set, dict) and "$PARAMETER" in value_set:
+            column = e["kwargs"]["column"]
+            present[value_set["$PARAMETER"]].update(df[column].dropna().tolist())
+    return {p: sorted(set(values) & present[p]) for p, values in params.items()}
+
+
+class Validator:
+    """Great Expectations on frames: one context; each suite (and its key expectations alone,
+    for the rows that share a key) added once."""
+
+    def __init__(self, specs: dict[str, dict], params: dict[str, list], docs: Docs | None):
+        self.gx = import_gx()
+        self.ctx = context(self.gx, docs.folder if docs else None)
+        self.source = self.ctx.data_sources.add_pandas("staged_warehouse")
+        self.specs, self.params, self.docs = specs, params, docs
+        if docs is not None:
+            docs.ctx = self.ctx
+        self._added: dict[str, Any] = {}
+
+    def _suite(self, name: str, keys_only: bool) -> tuple[Any, Any]:
+        asset = f"{name}.keys" if keys_only else name
+        if asset not in self._added:
+            spec = self.specs[name]
+            if keys_only:
+                kept = [e for e in spec["expectations"] if kind_of(e) == "key"]
+                spec = {**spec, "name": asset, "expectations": kept}
+            suite = self.ctx.suites.add(gx_suite(self.gx, spec))
+            batches = self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe(
+                asset
+            )
+            self._added[asset] = (suite, batches)
+        return self._added[asset]
+
+    def run(self, name: str, df: pd.DataFrame, keys_only: bool = False) -> tuple[list[dict], Any]:
+        """The suite's results on ``df``, and Great Expectations' own result object."""
+        spec = self.specs[name]
         needed = set(spec["meta"].get("derived_columns", {})) | set(spec["meta"]["row_label"])
         if needed - set(df.columns):
             raise ValueError(
                 f"expectations/{name}.json: no columns {sorted(needed - set(df.columns))}"
             )
-        # offending rows come back named by the suite's row_label columns (also in Data Docs)
-        result_format = {
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": spec["meta"]["row_label"],
-        }
-        suite = ctx.suites.add(gx_suite(gx, spec))
-        batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
-            name
-        )
-        if docs_dir is None:
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+        suite, batches = self._suite(name, keys_only)
+        batch = batches.get_batch(batch_parameters={"dataframe": df})
+        label = spec["meta"]["row_label"]
+        if self.docs is not None:  # Data Docs show every offending row and the full key sets
+            fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": label}
             validation = batch.validate(
-                suite, result_format=result_format, expectation_parameters=params
+                suite, result_format=fmt, expectation_parameters=self.params
             )
-        else:
-            definition = ctx.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
-            )
-            checkpoint = ctx.checkpoints.add(
-                gx.Checkpoint(
-                    name=name,
-                    validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-                    result_format=result_format,
-                )
-            )
-            run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=params)
-            (validation,) = run.run_results.values()
-        results.extend(collect(name, spec, validation))
+            return collect(name, spec, validation), validation
+        params = _restricted(spec, df, self.params)
+        quick = batch.validate(
+            suite, result_format={"result_format": "BOOLEAN_ONLY"}, expectation_parameters=params
+        )
+        if quick.success:  # all passed: no row to name, nothing more to compute
+            return collect(name, spec, quick), quick
+        # offending rows are named by the suite's row_label columns (and found by _rowid)
+        named = [*label, "_rowid"] if "_rowid" in df.columns else label
+        fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": named}
+        validation = batch.validate(suite, result_format=fmt, expectation_parameters=params)
+        return collect(name, spec, validation), validation
+
+
+def _identities(name: str, df: pd.DataFrame, results: list[dict]) -> set:
+    """What names the rows of ``df`` the results flag, across builds (see plan.IDENTITY)."""
+    rowids = {i for r in results if not r["success"] for i in r["rowids"]}
+    if not rowids:
+        return set()
+    column = IDENTITY.get(name, "source_id")
+    return set(df.loc[df["_rowid"].isin(rowids), column].dropna().tolist())
+
+
+class _Run:
+    """One validation of a warehouse: its connection, its lookups, the validator on demand."""
+
+    def __init__(self, con, raw_dir: Path, specs: dict, reuse: Reuse | None, docs: Docs | None):
+        self.con, self.specs, self.reuse, self.docs = con, specs, reuse, docs
+        self.raw = Raw(raw_dir)
+        self.params = parameters(con)
+        self.previous = previous_results(con) if reuse is not None else {}
+        self._validator: Validator | None = None
+
+    @property
+    def validator(self) -> Validator:
+        if self._validator is None:
+            self._validator = Validator(self.specs, self.params, self.docs)
+        return self._validator
+
+    def whole(self, names: tuple[str, ...]) -> dict[str, list[dict]]:
+        """The suites of the small tables; those of the reference tables reused when the
+        tables are those the previous build validated, row for row."""
+        out = {}
+        if self.reuse is not None and _same_reference(self.con):
+            out = {n: self.previous[n] for n in names if n in REFERENCE_TABLES}
+        rest = tuple(n for n in names if n not in out)
+        frames = whole_frames(self.con, rest) if rest else {}
+        for name in rest:
+            results, validation = self.validator.run(name, frames[name])
+            if self.docs is not None:
+                self.docs.add(name, [validation])
+            out[name] = results
+        return out
+
+    def by_parts(self, name: str) -> tuple[list[dict], set]:
+        """A large table's suite: its rows chunk by chunk, its keys on the rows sharing one."""
+        spec = self.specs[name]
+        check_partitioned(spec)
+        selection = select(self.con, name, self.reuse)
+        shared = candidates(self.con, name, spec)
+        if selection.empty and not shared and name in self.previous:
+            return self.previous[name], set()  # no row new to this build, and keys unique
+        parts, validations, flagged = [], [], set()
+        for where in selection.chunks() or [("FALSE", {})]:
+            df = chunk_frame(self.con, name, where, self.raw)
+            results, validation = self.validator.run(name, df)
+            parts.append(results)
+            validations.append(validation)
+            flagged |= _identities(name, df, results)
+        merged, keys = merge(parts), None
+        if shared:
+            where = ("t.rowid IN (SELECT unnest($rows::BIGINT[]))", {"rows": shared})
+            df = chunk_frame(self.con, name, where, self.raw)
+            results, keys = self.validator.run(name, df, keys_only=True)
+            merged = replace(merged, results)
+            flagged |= _identities(name, df, results)
+        if self.docs is not None:
+            self.docs.add(name, validations, keys)
+        return merged, flagged
+
+
+def _same_reference(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the reference tables hold the previous warehouse's rows, in its order."""
+    for table in REFERENCE_TABLES:
+        ours, theirs = (
+            con.execute(f"SELECT count(*), bit_xor(hash(t, t.rowid)) FROM {s}{table} t").fetchone()
+            for s in ("", f"{PREVIOUS}.")
+        )
+        if ours != theirs:
+            return False
+    return True
+
+
+def _run(
+    path: Path,
+    raw_dir: Path,
+    docs: Docs | None = None,
+    names: tuple[str, ...] = SUITES,
+    reuse: Reuse | None = None,
+) -> Outcome:
+    t0 = time.perf_counter()
+    specs = load_suite_specs(names=names)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if reuse is not None:
+            attach_previous(con, reuse)
+        run = _Run(con, raw_dir, specs, reuse, docs)
+        by_suite = run.whole(tuple(n for n in names if n in WHOLE_SUITES))
+        unexpected: dict[str, list] = {}
+        for name in (n for n in names if n in PARTITIONED_SUITES):
+            by_suite[name], flagged = run.by_parts(name)
+            unexpected[name] = sorted(flagged)
+    finally:
+        con.close()
+    results = [r for name in names for r in by_suite[name]]
     errors = [r for r in results if r["severity"] == "error" and not r["success"]]
-    return Outcome(results, errors, time.perf_counter() - t0)
+    return Outcome(results, errors, time.perf_counter() - t0, unexpected)
 
 
-def validate_warehouse(path: Path, raw_dir: Path) -> Outcome:
+def validate_warehouse(path: Path, raw_dir: Path, reuse: Reuse | None = None) -> Outcome:
     """Run the gate's suites against the staged DuckDB file ``path``; raw documents in
-    ``raw_dir``."""
-    return _run(Path(path), Path(raw_dir))
+    ``raw_dir``. With ``reuse``, only the rows new since the previous build are validated row
+    by row (see ``pipeline.quality.plan``)."""
+    return _run(Path(path), Path(raw_dir), reuse=reuse)
 
 
 def validate_published(path: Path, raw_dir: Path = RAW_DIR) -> Outcome:
@@ -87,22 +241,10 @@ def validate_published(path: Path, raw_dir: Path = RAW_DIR) -> Outcome:
     return _run(Path(path), Path(raw_dir), names=ALL_SUITES)
 
 
-_SITE_ENTRIES = {"index.html", "static", "expectations", "validations", ".gitkeep"}
-
-
 def build_data_docs(
-    warehouse: Path | None = None, raw_dir: Path | None = None, docs_dir: Path = DATA_DOCS_DIR
+    warehouse: Path | None = None, raw_dir: Path | None = None, docs_dir: Path | None = None
 ) -> Path:
     """Render GX Data Docs (suites and their results on the built warehouse); index.html path."""
-    warehouse = warehouse or warehouse_path()
-    if not warehouse.exists():
-        raise FileNotFoundError(f"{warehouse} does not exist yet: run `make build`")
-    # the site is generated: start afresh, or pages of earlier runs would linger
-    if docs_dir.exists():
-        foreign = {p.name for p in docs_dir.iterdir()} - _SITE_ENTRIES
-        if foreign:
-            raise FileExistsError(f"{docs_dir} holds more than Data Docs: {sorted(foreign)}")
-        shutil.rmtree(docs_dir)
-    docs_dir.mkdir(parents=True)
-    _run(warehouse, raw_dir or RAW_DIR, docs_dir, names=ALL_SUITES)
-    return docs_dir / "index.html"
+    docs = Docs.start(warehouse, docs_dir)
+    _run(docs.warehouse, raw_dir or RAW_DIR, docs, names=ALL_SUITES)
+    return docs.finish()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,24 @@ def context(gx: Any, docs_dir: Path | None = None) -> Any:
 _UNUSED_BY_GX = ("rfc3987_syntax",)
 
 
+_preloading: threading.Thread | None = None
+
+
+def preload_gx() -> None:
+    """Start importing Great Expectations in a background thread (a build does while it loads
+    the warehouse, which waits on DuckDB and the pool, not on Python); ``import_gx`` then waits
+    for it to finish."""
+    global _preloading
+    if _preloading is None and "great_expectations" not in sys.modules:
+        _preloading = threading.Thread(target=_import_quietly, name="import-gx", daemon=True)
+        _preloading.start()
+
+
+def _import_quietly() -> None:
+    with contextlib.suppress(Exception):  # import_gx imports again, and raises it there
+        _import()
+
+
 def import_gx() -> Any:
     """Great Expectations, imported on first use (2 s): only validation and Data Docs need it.
 
@@ -47,6 +67,12 @@ def import_gx() -> Any:
     has no ``iri``/``iri-reference`` checks (they need ``rfc3987_syntax``). Nothing here checks
     IRIs; a notebook kernel that does should import jsonschema before building.
     """
+    if _preloading is not None:
+        _preloading.join()
+    return _import()
+
+
+def _import() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     if "great_expectations" in sys.modules:
         return sys.modules["great_expectations"]
@@ -60,3 +86,13 @@ def import_gx() -> Any:
             if sys.modules.get(m, 0) is None:
                 del sys.modules[m]
     return gx
+
+
+def gx_version() -> str:
+    """The installed Great Expectations version, without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("great_expectations")
+    except PackageNotFoundError:
+        return "missing"

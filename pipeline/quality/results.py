@@ -16,6 +16,9 @@ class Outcome:
     results: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    # per suite validated by parts: what names the rows it flagged (their documents; `gap`:
+    # target observation ids), for the next build's gate (pipeline.quality.plan.Reuse)
+    unexpected: dict[str, list] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[dict]:
@@ -102,7 +105,28 @@ def _exception(info: Any) -> str | None:
     return next((m for v in info.values() if (m := _exception(v))), None)
 
 
+def _details(r: dict) -> str:
+    if r["success"]:
+        return r["why"]
+    if r["exception"]:
+        return f"raised {r['exception']} — {r['why']}"
+    return " | ".join(r["rows"]) + f" — {r['why']}"
+
+
+def _finish(r: dict) -> dict:
+    """Rows shown, where to proceed and details from a result's first offending rows."""
+    shown = r["indices"][:MAX_ROWS_SHOWN]
+    r["rows"] = [_row_text(i, r["shown"]) for i in shown]
+    if not r["success"] and not r["exception"] and not r["rows"]:
+        observed = r["observed"]
+        r["rows"] = [f"observed {observed!r}"] if observed is not None else []
+    r["where"] = [] if r["success"] else _where(shown)
+    r["details"] = _details(r)
+    return r
+
+
 def collect(suite: str, spec: dict, validation: Any) -> list[dict]:
+    """One result per expectation, in the order Great Expectations returns them."""
     label = spec["meta"]["row_label"]
     out = []
     for r in validation.results:
@@ -115,31 +139,47 @@ def collect(suite: str, spec: dict, validation: Any) -> list[dict]:
         n = int(res.get("unexpected_count") or 0)
         if not r.success and not n and not exc:
             n = 1  # a table-level expectation (row count): the table is the offending "row"
-        shown = label + [c for c in cols if c not in label]
-        rows = [_row_text(i, shown) for i in indices[:MAX_ROWS_SHOWN]]
-        why = meta.get("why", "")
-        if r.success:
-            details = why
-        elif exc:
-            details = f"raised {exc} — {why}"
-        else:
-            observed = res.get("observed_value")
-            rows = rows or ([f"observed {observed!r}"] if observed is not None else [])
-            details = " | ".join(rows) + f" — {why}"
-        out.append(
-            {
-                "suite": suite,
-                "expectation": f"{cfg.type}({', '.join(cols)})",
-                "severity": meta.get("severity", "error"),
-                "success": bool(r.success),
-                "n_unexpected": n,
-                "details": details,
-                # beyond the validation_result columns, for the summary and for tests
-                "why": why,
-                "rows": rows,
-                "exception": exc,
-                "fix": None if r.success else meta.get("fix"),
-                "where": [] if r.success else _where(indices[:MAX_ROWS_SHOWN]),
-            }
-        )
+        result = {
+            "suite": suite,
+            "expectation": f"{cfg.type}({', '.join(cols)})",
+            "severity": meta.get("severity", "error"),
+            "success": bool(r.success),
+            "n_unexpected": n,
+            # beyond the validation_result columns, for the summary and for tests
+            "why": meta.get("why", ""),
+            "exception": exc,
+            "fix": None if r.success else meta.get("fix"),
+            "shown": label + [c for c in cols if c not in label],
+            "indices": indices[:MAX_ROWS_SHOWN],
+            "rowids": [i["_rowid"] for i in indices if isinstance(i, dict) and "_rowid" in i],
+            "observed": res.get("observed_value"),
+        }
+        out.append(_finish(result))
     return out
+
+
+def merge(parts: list[list[dict]]) -> list[dict]:
+    """The results of one suite validated in parts (chunks of rows in table order): as one
+    validation of all of them would give (its offending rows are the parts' in order)."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = []
+    for same in zip(*parts, strict=True):
+        failed = [r for r in same if not r["success"]]
+        if not failed:
+            merged.append(same[0])
+            continue
+        r = dict(failed[0])
+        r["n_unexpected"] = sum(x["n_unexpected"] for x in same)
+        r["exception"] = next((x["exception"] for x in failed if x["exception"]), None)
+        r["indices"] = [i for x in failed for i in x["indices"]][:MAX_ROWS_SHOWN]
+        r["rowids"] = [i for x in failed for i in x["rowids"]]
+        r["observed"] = next((x["observed"] for x in failed if x["observed"] is not None), None)
+        merged.append(_finish(r))
+    return merged
+
+
+def replace(results: list[dict], by: list[dict]) -> list[dict]:
+    """``results`` with those of the same expectations in ``by`` put in their place."""
+    new = {r["expectation"]: r for r in by}
+    return [new.get(r["expectation"], r) for r in results]

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class Source:
     sidecar: Path
     meta: dict
     geo_code: str
-    text: str
+    text: str | None  # None once discovered without keeping it: read_text() reads it again
     sha256: str
     n_lines: int
     corrections_path: Path | None = None
@@ -45,6 +46,17 @@ class Source:
     @property
     def default_year(self) -> int | None:
         return self.meta.get("default_year")
+
+    def read_text(self) -> str:
+        """The document's text: as discovered, or read again (the same bytes, or an error)."""
+        if self.text is not None:
+            return self.text
+        text, data = _decode(self.path)
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise InputError(
+                f"{_rel(self.path)}: changed while the build was reading it; run the build again"
+            )
+        return text
 
 
 def _decode(path: Path) -> tuple[str, bytes]:
@@ -137,8 +149,20 @@ def _check_pairs(
             )
 
 
-def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
-    """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem."""
+def discover(
+    raw_dir: Path,
+    resolver: GeoResolver,
+    keep_text: bool = True,
+    known: Callable[[str], Source | None] | None = None,
+) -> list[Source]:
+    """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem.
+
+    ``keep_text=False`` checks each text and lets it go (``Source.read_text`` reads it again):
+    a build does not hold a corpus of texts in memory. ``known(stem)`` may return the document
+    as an earlier discovery checked it when none of its files changed since (a build passes the
+    previous build's record); the folder's listing and the checks across documents are always
+    made afresh.
+    """
     if not raw_dir.is_dir():
         raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
     texts, sidecars, corrections = _listing(raw_dir)
@@ -147,39 +171,53 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
     sources: list[Source] = []
     seen: dict[str, Path] = {}
     for stem in sorted(texts):
-        path, sidecar_path = texts[stem], sidecars[stem]
-        sidecar = read_sidecar(sidecar_path, places)
-        source_id = sidecar.source_id or stem
-        if not SLUG.fullmatch(source_id):
-            raise InputError(
-                f"{_rel(sidecar_path)}: source_id {source_id!r} must be a lower-case slug "
-                "(a-z, 0-9, '-')"
-            )
+        source = known(stem) if known is not None else None
+        if source is None:
+            source = _read_source(stem, texts, sidecars, corrections, places, keep_text)
+        source_id, sidecar_path = source.source_id, source.sidecar
         if source_id in seen:
             raise InputError(
                 f"{_rel(sidecar_path)}: duplicate source_id {source_id!r} "
                 f"(also used by {_rel(seen[source_id])})"
             )
         seen[source_id] = sidecar_path
-        text, data = _decode(path)
-        corr_path = corrections.get(stem)
-        corr = read_corrections(corr_path, text) if corr_path else []
-        n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-        sources.append(
-            Source(
-                source_id,
-                path,
-                sidecar_path,
-                sidecar.meta,
-                sidecar.geo_code,
-                text,
-                hashlib.sha256(data).hexdigest(),
-                n_lines,
-                corr_path,
-                corr,
-                sidecar.notes,
-            )
-        )
+        sources.append(source)
     if not sources:
         raise InputError(f"{_rel(raw_dir)}: no documents (*.txt with a *.yaml sidecar)")
     return sources
+
+
+def _read_source(
+    stem: str,
+    texts: dict[str, Path],
+    sidecars: dict[str, Path],
+    corrections: dict[str, Path],
+    places: Places,
+    keep_text: bool,
+) -> Source:
+    """The document ``stem``: its sidecar, text and corrections read and checked."""
+    path, sidecar_path = texts[stem], sidecars[stem]
+    sidecar = read_sidecar(sidecar_path, places)
+    source_id = sidecar.source_id or stem
+    if not SLUG.fullmatch(source_id):
+        raise InputError(
+            f"{_rel(sidecar_path)}: source_id {source_id!r} must be a lower-case slug "
+            "(a-z, 0-9, '-')"
+        )
+    text, data = _decode(path)
+    corr_path = corrections.get(stem)
+    corr = read_corrections(corr_path, text) if corr_path else []
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return Source(
+        source_id,
+        path,
+        sidecar_path,
+        sidecar.meta,
+        sidecar.geo_code,
+        text if keep_text else None,
+        hashlib.sha256(data).hexdigest(),
+        n_lines,
+        corr_path,
+        corr,
+        sidecar.notes,
+    )

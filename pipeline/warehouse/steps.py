@@ -11,138 +11,38 @@ watcher (and the fault tests) can tell where a build is.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 import pipeline.warehouse.builds as publishing
-from pipeline import extract, marts, settings
-from pipeline.errors import BuildError, Interrupted, OutputError
-from pipeline.extract import DocResult
+import pipeline.warehouse.inputs as inputs
+from pipeline import marts
+from pipeline.errors import BuildError, Interrupted
 from pipeline.extract import run as extract_run
-from pipeline.harmonise import OBSERVATION_COLUMNS, UNMAPPED_COLUMNS
-from pipeline.quality import validate_warehouse
-from pipeline.reference import (
-    Catalog,
-    GeoResolver,
-    geo_2025_table,
-    geo_table,
-    indicator_table,
-    load_catalog,
-    unit_table,
+from pipeline.extract.cache import Cache, cache_key
+from pipeline.quality import Reuse, preload_gx, validate_warehouse
+from pipeline.reference import load_catalog, load_resolver
+from pipeline.settings import (
+    CACHE_DIR,
+    CURATED_DIR,
+    MAX_COPY_RUNS,
+    RAW_DIR,
+    REFERENCE_DIR,
+    WAREHOUSE_NAME,
 )
-from pipeline.settings import CURATED_DIR, RAW_DIR, REFERENCE_DIR, WAREHOUSE_NAME, relative
 from pipeline.sources import Source, discover
-from pipeline.sources.manifest import manifest, write_manifest
-from pipeline.warehouse.schema import SCHEMA, TABLES
-from pipeline.warehouse.tables import (
-    build_info_table,
-    correction_table,
-    load,
-    load_records,
-    source_table,
-)
+from pipeline.sources.manifest import write_manifest
+from pipeline.warehouse.load import load_staged
+from pipeline.warehouse.schema import TABLES
+from pipeline.warehouse.staged import BuildReport, Log, Staged, writing
+from pipeline.warehouse.tables import build_info_table, load
 
-Log = Callable[[str], None]
-
-
-@dataclass
-class BuildReport:
-    warehouse: Path
-    n_sources: int
-    n_observations: int
-    n_unmapped: int
-    seconds: float
-    validation_seconds: float
-    per_source: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-    n_extracted: int = 0
-    n_cached: int = 0
-    build_id: str = ""
-
-
-@dataclass
-class Staged:
-    """A warehouse being built: its own folder under ``builds/``, not yet published."""
-
-    path: Path  # the DuckDB file
-    parquet_dir: Path  # the build folder: the file, its exports and report
-    out_dir: Path
-    raw_dir: Path
-    sources: list[Source]
-    catalog: Catalog
-    per_source: list[dict]
-    n_observations: int
-    n_unmapped: int
-    n_cached: int
-    started: float
-    log: Log = print
-    validation_seconds: float = 0.0
-    warnings: list[dict] = field(default_factory=list)
-    build_id: str = ""
-    manifest: str = ""  # of the raw folder as it was before it was read
-    manifest_time: float = 0.0  # when that was
-    lock_fd: int | None = None
-
-    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        # the file is created in a storage format older DuckDB clients read (and keeps it)
-        config = {"storage_compatibility_version": settings.STORAGE_COMPATIBILITY_VERSION}
-        return duckdb.connect(str(self.path), read_only=read_only, config=config)
-
-    @property
-    def published(self) -> bool:
-        """Whether this build is the current one. Read from the folder, not from a flag set
-        after the switch: a Ctrl-C between the two must not delete a published build."""
-        return publishing.current_build(self.out_dir) == self.parquet_dir.resolve()
-
-    def discard(self) -> None:
-        """Remove the build folder unless it was published, and release the build lock."""
-        if not self.published:
-            shutil.rmtree(self.parquet_dir, ignore_errors=True)
-        if self.lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.lock_fd)
-            self.lock_fd = None
-
-    def report(self) -> BuildReport:
-        return BuildReport(
-            self.out_dir / WAREHOUSE_NAME,
-            len(self.sources),
-            self.n_observations,
-            self.n_unmapped,
-            time.perf_counter() - self.started,
-            self.validation_seconds,
-            self.per_source,
-            self.warnings,
-            len(self.sources) - self.n_cached,
-            self.n_cached,
-            self.build_id,
-        )
-
-
-@contextlib.contextmanager
-def _writing(out_dir: Path) -> Iterator[None]:
-    """Turn a failure to write the output (unwritable folder, full disk) into one message."""
-    try:
-        yield
-    except OSError as e:
-        where = relative(Path(e.filename)) if e.filename else relative(out_dir)
-        raise OutputError(f"{where}: cannot write the new warehouse ({e.strerror or e})") from None
-    except (duckdb.IOException, duckdb.FatalException) as e:
-        # 'IO Error: Could not write file "<path>": No space left on device' -> the reason
-        reason = str(e).splitlines()[0].rsplit('": ', 1)[-1]
-        raise OutputError(
-            f"{relative(out_dir)}: cannot write the new warehouse ({reason})"
-        ) from None
+__all__ = ["BuildReport", "Staged", "build", "gate", "publish", "record", "stage"]
 
 
 def _source_line(p: dict, width: int) -> str:
@@ -153,53 +53,63 @@ def _source_line(p: dict, width: int) -> str:
     )
 
 
-def _per_source(sources: list[Source], results: list[DocResult]) -> list[dict]:
-    return [
-        {
-            "source_id": s.source_id,
-            "observations": len(res.observation_records),
-            "unmapped": len(res.unmapped_records),
-            "layouts": ",".join(sorted(set(res.layouts))),
-            "corrections": len(s.corrections),
-            "cached": res.cached,
-        }
-        for s, res in zip(sources, results, strict=True)
-    ]
+def _copied(sources: list[Source], keys: list[str], previous: inputs.Previous | None) -> list[bool]:
+    """Which documents' rows are copied from the previous warehouse: those it holds, unless
+    they lie in so many separate runs that reading them from the cache costs less."""
+    if previous is None or not previous.same_environment or not previous.verified():
+        return [False] * len(sources)
+    copied = [previous.reusable(s.source_id, k) for s, k in zip(sources, keys, strict=True)]
+    runs, last = 0, None
+    for s, c in zip(sources, copied, strict=True):
+        start = previous.by_id[s.source_id]["rows"]["observation"] if c else None
+        runs += c and (last is None or start[0] != last)
+        last = start[0] + start[1] if c else None
+    return copied if runs <= MAX_COPY_RUNS else [False] * len(sources)
 
 
-def _correction_counts(sources: list[Source], results: list[DocResult]) -> Counter[tuple[str, str]]:
-    ids = OBSERVATION_COLUMNS.index("correction_ids")
-    counts: Counter[tuple[str, str]] = Counter()
-    for s, res in zip(sources, results, strict=True):
-        if s.corrections:
-            for rec in res.observation_records:
-                counts.update((s.source_id, c) for c in set(rec[ids]))
-    return counts
-
-
-def _create_staged_file(staged: Staged) -> None:
-    """Create the build's DuckDB file with the declared schema (tables empty), through
-    ``Staged.connect`` so that whatever configures the file's creation is set there."""
-    with staged.connect() as con:
-        con.execute(SCHEMA)
-
-
-def _load(staged: Staged, reference_dir: Path, geo: pd.DataFrame, results: list[DocResult]) -> None:
-    """Load every table and mart into the staged file, each with its declared column types."""
-    sources = staged.sources
-    layouts = {s.source_id: res.layouts for s, res in zip(sources, results, strict=True)}
-    with staged.connect() as con:
-        load(con, "geo", geo)
-        load(con, "geo_2025", geo_2025_table(reference_dir))
-        load(con, "unit", unit_table(staged.catalog))
-        load(con, "indicator", indicator_table(staged.catalog))
-        load(con, "source_document", source_table(sources, layouts))
-        obs = (r.observation_records for r in results)  # one document at a time
-        load_records(con, "observation", OBSERVATION_COLUMNS, obs)
-        load_records(con, "unmapped", UNMAPPED_COLUMNS, (r.unmapped_records for r in results))
-        load(con, "correction", correction_table(sources, _correction_counts(sources, results)))
-        marts.create_views(con)
-        con.execute("CHECKPOINT")
+def _kept(
+    previous: inputs.Previous, listing: inputs.Listing, t0: float, log: Log, out_dir: Path
+) -> Staged:
+    """The published build, kept: nothing it was made from has changed."""
+    record = previous.record
+    report = json.loads((previous.folder / "build_report.json").read_text(encoding="utf-8"))
+    log(
+        f"chitieu build: {report['n_sources']} documents; nothing changed since build "
+        f"{previous.build_id} (documents, sidecars, reference data, suites, code): keeping it"
+    )
+    per_source = [{**p, "cached": True} for p in report["per_source"]]
+    staged = Staged(
+        previous.warehouse,
+        previous.folder,
+        out_dir,
+        Path(),
+        [],
+        None,
+        per_source,
+        report["n_observations"],
+        report["n_unmapped"],
+        len(per_source),
+        t0,
+        log,
+        build_id=previous.build_id,
+        manifest=listing.manifest,
+        manifest_time=listing.taken_at,
+        previous=previous,
+        record=record,
+        validated=record["validated"],
+        kept=True,
+    )
+    staged.sources = [None] * report["n_sources"]  # counted by the report
+    con = duckdb.connect(str(previous.warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "SELECT * FROM validation_result WHERE NOT success AND severity = 'warning'"
+        )
+        names = [d[0] for d in found.description]
+        staged.warnings = [dict(zip(names, r, strict=True)) for r in found.fetchall()]
+    finally:
+        con.close()
+    return staged
 
 
 def stage(
@@ -210,77 +120,165 @@ def stage(
     log: Log = print,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    validate: bool = True,
+    keep_unchanged: bool = False,
 ) -> Staged:
-    """Extract every document and load the tables and marts into a new build folder."""
+    """Read the documents, and load the tables and marts into a new build folder: each
+    document's rows copied from the published build when it holds them, read from the cache,
+    or extracted. With ``keep_unchanged`` (as ``build`` does), a build whose inputs are exactly
+    those of the published, validated build keeps it instead (``Staged.kept``)."""
     t0 = time.perf_counter()
-    with _writing(out_dir):
+    with writing(out_dir):
         lock_fd = publishing.lock(out_dir)  # one build at a time per output folder
     try:
         publishing.remove_leftovers(out_dir)  # of builds killed before this one
-        listed_at, listing = time.time(), manifest(raw_dir)  # before reading: see publish
-        catalog = load_catalog(reference_dir)
-        geo = geo_table(reference_dir)
-        sources = discover(raw_dir, GeoResolver.of(reference_dir, geo))
-        log(
-            f"chitieu build: {len(sources)} documents, "
-            f"{len(catalog.indicators)} indicators in the catalog"
+        env, build_hash = inputs.environment(reference_dir)
+        previous = inputs.previous_build(out_dir, env, build_hash)
+        listing = inputs.list_raw(raw_dir, previous, time.time())  # before reading: see publish
+        if keep_unchanged and validate and inputs.unchanged(previous, listing):
+            staged = _kept(previous, listing, t0, log, out_dir)
+            staged.lock_fd = lock_fd
+            return staged
+        staged, geo, keys = _discovered(
+            raw_dir, reference_dir, out_dir, log, previous, listing, (env, build_hash)
         )
-        for note in (n for s in sources for n in s.notes):
-            log(f"  note: {note}")
-        results = extract.extract_all(
-            sources, reference_dir, catalog, cache_dir=cache_dir, workers=workers, log=log
-        )
-        per_source = _per_source(sources, results)
-        width = max(len(p["source_id"]) for p in per_source)
-        for p in per_source:
-            log(_source_line(p, width))
-        build_id = publishing.new_build_id()
-        build_dir = out_dir / publishing.BUILDS / build_id
-        staged = Staged(
-            build_dir / WAREHOUSE_NAME,
-            build_dir,
-            out_dir,
-            raw_dir,
-            sources,
-            catalog,
-            per_source,
-            sum(p["observations"] for p in per_source),
-            sum(p["unmapped"] for p in per_source),
-            sum(1 for r in results if r.cached),
-            t0,
-            log,
-            build_id=build_id,
-            manifest=listing,
-            manifest_time=listed_at,
-            lock_fd=lock_fd,
-        )
+        staged.started, staged.lock_fd = t0, lock_fd
     except BaseException:
         os.close(lock_fd)
         raise
     try:
-        log(f"  loading build {build_id} ...")
-        with _writing(out_dir):
-            build_dir.mkdir()
-            _create_staged_file(staged)
-            _load(staged, reference_dir, geo, results)
+        _load(staged, reference_dir, geo, keys, cache_dir, workers, validate)
     except BaseException:
         staged.discard()
         raise
     return staged
 
 
+def _discovered(
+    raw_dir: Path,
+    reference_dir: Path,
+    out_dir: Path,
+    log: Log,
+    previous: inputs.Previous | None,
+    listing: inputs.Listing,
+    hashes: tuple[str, str],
+) -> tuple[Staged, pd.DataFrame, list[str]]:
+    """The documents, checked (those unchanged since the published build as it recorded
+    them), and the staged build they will fill."""
+    catalog = load_catalog(reference_dir)
+    resolver = load_resolver(reference_dir)  # the extraction's own, built once
+    geo = resolver.geo
+    known = inputs.known_sources(previous, listing, raw_dir)
+    sources = discover(raw_dir, resolver, keep_text=False, known=known)
+    log(
+        f"chitieu build: {len(sources)} documents, "
+        f"{len(catalog.indicators)} indicators in the catalog"
+    )
+    for note in (n for s in sources for n in s.notes):
+        log(f"  note: {note}")
+    keys = [
+        inputs.key_of(previous, s) or cache_key(s, reference_dir, hashes[0]) for s in sources
+    ]
+    build_id = publishing.new_build_id()
+    build_dir = out_dir / publishing.BUILDS / build_id
+    staged = Staged(
+        build_dir / WAREHOUSE_NAME,
+        build_dir,
+        out_dir,
+        raw_dir,
+        sources,
+        catalog,
+        [],
+        0,
+        0,
+        0,
+        0.0,
+        log,
+        build_id=build_id,
+        manifest=listing.manifest,
+        manifest_time=listing.taken_at,
+        listing=listing,
+        previous=previous,
+    )
+    staged.record = {
+        "version": inputs.RECORD_VERSION,
+        "build_id": build_id,
+        "environment": hashes[0],
+        "build": hashes[1],
+        "validated": False,
+        "listing": listing.entries,
+        "manifest": listing.digest,
+        "sources": [
+            inputs.source_record(s, listing, k) for s, k in zip(sources, keys, strict=True)
+        ],
+    }
+    return staged, geo, keys
+
+
+def _load(
+    staged: Staged,
+    reference_dir: Path,
+    geo: pd.DataFrame,
+    keys: list[str],
+    cache_dir: Path | None,
+    workers: int | None,
+    validate: bool,
+) -> None:
+    """Stream every document's rows into the staged file (see ``load.load_staged``)."""
+    log, sources, previous = staged.log, staged.sources, staged.previous
+    copied = _copied(sources, keys, previous)
+    if (
+        previous is not None
+        and previous.same_build
+        and previous.record["validated"]
+        and any(copied)
+    ):  # the gate validates the other documents' rows, and takes the rest from its results
+        staged.fresh = {s.source_id for s, c in zip(sources, copied, strict=True) if not c}
+    log(f"  loading build {staged.build_id} ...")
+    cache = Cache(cache_dir if cache_dir is not None else CACHE_DIR, log)
+    wanted = [i for i, c in enumerate(copied) if not c]
+    stream = extract_run.RowStream(
+        sources, wanted, reference_dir, staged.catalog, cache, keys, workers
+    )
+    with writing(staged.out_dir), stream:  # the pool starts (forks) before DuckDB opens a file
+        if stream.pooled:
+            log(f"  extracting {len(stream.todo)} documents in {stream.workers} worker processes")
+        if validate and (staged.fresh is None or staged.fresh):
+            preload_gx()  # imported in the background meanwhile (2 s)
+        staged.parquet_dir.mkdir()
+        load_staged(staged, reference_dir, geo, copied, stream)
+    stream.stats.n_pruned = cache.prune(set(keys)) if stream.stats.n_extracted else 0
+    extract_run.last_stats = stream.stats
+    width = max(len(p["source_id"]) for p in staged.per_source)
+    for p in staged.per_source:
+        log(_source_line(p, width))
+
+
 def gate(staged: Staged) -> None:
-    """Run the quality gate on the staged file and record its results; stop on an error."""
+    """Run the quality gate on the staged file and record its results; stop on an error.
+
+    When the published build was validated by the same suites and this one copied rows from it,
+    only the other documents' rows are validated row by row (``Staged.fresh``); checks across
+    the whole tables (keys) always see every row (``pipeline.quality``).
+    """
+    if staged.kept:
+        return
     log = staged.log
     tv = time.perf_counter()
     log("  validating with Great Expectations ...")
-    outcome = validate_warehouse(staged.path, staged.raw_dir)
+    reuse = None
+    if staged.fresh is not None and staged.previous is not None:
+        unexpected = staged.previous.record.get("gate", {})
+        reuse = Reuse(staged.previous.warehouse, staged.fresh, unexpected)
+    outcome = validate_warehouse(staged.path, staged.raw_dir, reuse)
     staged.validation_seconds = time.perf_counter() - tv
     staged.warnings = outcome.warnings
-    with _writing(staged.out_dir), staged.connect() as con:
+    with writing(staged.out_dir), staged.connect() as con:
         load(con, "validation_result", pd.DataFrame(outcome.results))
     if outcome.errors:
         raise BuildError(outcome.summary())
+    staged.validated = True
+    staged.record["gate"] = outcome.unexpected
     for w in staged.warnings:
         log(
             f"  warning: {w['suite']}: {w['expectation']}: "
@@ -314,7 +312,10 @@ def _write_report(staged: Staged) -> None:
 
 
 def record(staged: Staged) -> None:
-    """Write `build_info`, the Parquet exports and the build report into the build folder."""
+    """Write `build_info`, the Parquet exports, the build report and the record of the build's
+    inputs (``inputs.json``) into the build folder."""
+    if staged.kept:
+        return
     staged.log("  recording build information and Parquet exports ...")
     stats = extract_run.last_stats
     info = build_info_table(
@@ -329,11 +330,14 @@ def record(staged: Staged) -> None:
         n_cached=stats.n_cached,
         build_id=staged.build_id,
     )
-    with _writing(staged.out_dir):
+    with writing(staged.out_dir):
         with staged.connect() as con:
             load(con, "build_info", info)
             con.execute("CHECKPOINT")
             _export_parquet(con, staged.parquet_dir)
+            staged.record["tables"] = inputs.fingerprints(con)
+        staged.record["validated"] = staged.validated
+        inputs.write_record(staged.parquet_dir / inputs.RECORD, staged.record)
         _write_report(staged)
         publishing.seal(staged.parquet_dir)
 
@@ -341,8 +345,12 @@ def record(staged: Staged) -> None:
 def publish(staged: Staged) -> Path:
     """Make the build current (one atomic switch); returns the warehouse's stable path."""
     out_dir, final = staged.out_dir, staged.out_dir / WAREHOUSE_NAME
+    if staged.kept:
+        with writing(out_dir):
+            write_manifest(out_dir / publishing.MANIFEST, staged.manifest, staged.manifest_time)
+        return final
     staged.log(f"  publishing build {staged.build_id} ...")
-    with _writing(out_dir):
+    with writing(out_dir):
         # make's record of what this build read, dated before it was read: an edit meanwhile
         # makes the next `make build` rebuild (pipeline/sources/manifest.py)
         write_manifest(out_dir / publishing.MANIFEST, staged.manifest, staged.manifest_time)
@@ -361,11 +369,12 @@ def build(*folders: Path, validate: bool = True, **options: object) -> BuildRepo
     """Build the warehouse: stage, gate, record, publish.
 
     ``folders`` and ``options`` are those of :func:`stage` (raw, reference and output folders;
-    ``log``, ``cache_dir``, ``workers``); ``validate=False`` skips the gate (debugging only).
-    An interruption (Ctrl-C) is re-raised as :class:`Interrupted`, which says whether the new
-    warehouse had been published.
+    ``log``, ``cache_dir``, ``workers``); ``validate=False`` skips the gate (debugging only). A
+    validated build whose inputs are those of the published build keeps it (the report says
+    ``kept``). An interruption (Ctrl-C) is re-raised as :class:`Interrupted`, which says whether
+    the new warehouse had been published.
     """
-    staged = stage(*folders, **options)
+    staged = stage(*folders, validate=validate, keep_unchanged=True, **options)
     try:
         if validate:
             gate(staged)

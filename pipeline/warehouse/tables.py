@@ -133,7 +133,8 @@ def arrow_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch) -> None:
+def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch) -> None:
+    """Append Arrow ``data`` (of ``table``'s declared schema) to ``table``."""
     con.register("_rows", data)
     try:
         con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
@@ -141,7 +142,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.Reco
         con.unregister("_rows")
 
 
-def _column(values: list, field: pa.Field, table: str) -> pa.Array:
+def _column(values: list | tuple, field: pa.Field, table: str) -> pa.Array:
     try:
         return pa.array(values, type=field.type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
@@ -159,6 +160,21 @@ def _fits(value: object, typ: pa.DataType) -> bool:
     return True
 
 
+def record_batch(
+    table: str, schema: pa.Schema, columns: list[str], rows: list[tuple]
+) -> pa.RecordBatch:
+    """Rows (tuples in ``columns`` order) as a record batch of ``schema`` (columns the rows
+    lack are NULL); a value that does not fit its declared type stops the build."""
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    arrays = [
+        _column(
+            by_column[columns.index(f.name)] if f.name in columns else [None] * len(rows), f, table
+        )
+        for f in schema
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
 def load_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -171,32 +187,18 @@ def load_records(
     one batch is held here. Returns the number of rows inserted.
     """
     schema = arrow_schema(con, table)
-    where = [columns.index(f.name) if f.name in columns else None for f in schema]
     n = 0
     batch: list[tuple] = []
     for chunk in chunks:
         batch.extend(chunk)
         while len(batch) >= BATCH_ROWS:
-            n += _load_batch(con, table, schema, where, batch[:BATCH_ROWS])
+            insert(con, table, record_batch(table, schema, columns, batch[:BATCH_ROWS]))
+            n += BATCH_ROWS
             del batch[:BATCH_ROWS]
     if batch:
-        n += _load_batch(con, table, schema, where, batch)
+        insert(con, table, record_batch(table, schema, columns, batch))
+        n += len(batch)
     return n
-
-
-def _load_batch(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    schema: pa.Schema,
-    where: list[int | None],
-    rows: list[tuple],
-) -> int:
-    arrays = [
-        _column([r[i] for r in rows] if i is not None else [None] * len(rows), field, table)
-        for field, i in zip(schema, where, strict=True)
-    ]
-    _insert(con, table, pa.RecordBatch.from_arrays(arrays, schema=schema))
-    return len(rows)
 
 
 def load(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
@@ -209,4 +211,4 @@ def load(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
         data = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
         raise BuildError(f"{table}: a value does not fit the declared schema ({e})") from None
-    _insert(con, table, data)
+    insert(con, table, data)

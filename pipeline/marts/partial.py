@@ -1,0 +1,133 @@
+"""A view's stored rows rebuilt for the places and indicators whose observations changed only.
+
+A view listed in ``PARTITIONED`` computes each row from the observations of one key (for `gap`,
+one place and one indicator) and the reference tables. When a build's observations differ from
+the previous build's for a few keys only, the view's SQL runs, as is, on those keys'
+observations (in a scratch database where they are the ``observation`` table and every other
+table is the warehouse's), and the stored rows are the previous build's, with each changed
+key's block of rows replaced in its place: a handful of statements instead of the whole view.
+The rows and their order are those a computation from scratch gives.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import duckdb
+
+# view -> the columns that partition it (its stored order starts with them)
+PARTITIONED = {"gap": ("geo_code", "indicator_code")}
+# more changed keys than this: the whole view is computed, as in a build from scratch
+MAX_CHANGED_KEYS = 256
+SCRATCH = "partial_view"
+
+
+def changed_keys(
+    con: duckdb.DuckDBPyConnection, name: str, previous: str, fresh: list[str]
+) -> list[tuple] | None:
+    """The keys of ``name`` whose observations may differ from the previous build's: those of
+    the documents ``fresh`` (loaded now) and of the previous build's documents not copied (their
+    old rows). None when there are too many, or a key is missing, to rebuild them in part."""
+    cols = ", ".join(PARTITIONED[name])
+    copied = "(SELECT source_id FROM observation WHERE source_id NOT IN (SELECT unnest($f)))"
+    keys = con.execute(
+        f"""SELECT DISTINCT {cols} FROM observation WHERE source_id IN (SELECT unnest($f))
+            UNION SELECT DISTINCT {cols} FROM {previous}.observation
+                  WHERE source_id NOT IN {copied} ORDER BY ALL""",
+        {"f": fresh},
+    ).fetchall()
+    nulls = " OR ".join(f"{c} IS NULL" for c in PARTITIONED[name])
+    if (
+        len(keys) > MAX_CHANGED_KEYS
+        or any(v is None for k in keys for v in k)
+        or con.execute(f"SELECT count(*) FROM {previous}.{name}_rows WHERE {nulls}").fetchone()[0]
+    ):
+        return None
+    return keys
+
+
+def _fresh_rows(con, name: str, order: str, keys: list[tuple], tables: list[str]) -> None:
+    """The view's rows for ``keys``, computed by its SQL in a scratch database, into the temp
+    table ``fresh_<name>`` (sorted)."""
+    from pipeline.marts import view_sql
+
+    home = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
+    cols = PARTITIONED[name]
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE changed_{name} AS SELECT * FROM (VALUES {_values(keys)}) "
+            f"AS k({', '.join(cols)})"
+        )
+        match = " AND ".join(f"o.{c} = k.{c}" for c in cols)
+        con.execute(
+            f"CREATE TABLE {SCRATCH}.observation AS SELECT o.* FROM {home}.observation o "
+            f"SEMI JOIN changed_{name} k ON {match}"
+        )
+        for table in tables:
+            con.execute(f"CREATE VIEW {SCRATCH}.{table} AS SELECT * FROM {home}.{table}")
+        con.execute(f"USE {SCRATCH}")
+        try:
+            con.execute(view_sql(name))
+        finally:
+            con.execute(f"USE {home}")
+        con.execute(
+            f"CREATE TEMP TABLE fresh_{name} AS SELECT * FROM {SCRATCH}.{name} ORDER BY {order}"
+        )
+    finally:
+        con.execute(f"DETACH {SCRATCH}")
+
+
+def _values(keys: list[tuple]) -> str:
+    def lit(v: object) -> str:
+        return "'" + str(v).replace("'", "''") + "'"
+
+    return ", ".join("(" + ", ".join(lit(v) for v in k) + ")" for k in keys)
+
+
+def merge_rows(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    order: str,
+    previous: str,
+    keys: list[tuple],
+    tables: list[str],
+) -> None:
+    """``<name>_rows``: the previous build's rows with the blocks of ``keys`` recomputed."""
+    cols = ", ".join(PARTITIONED[name])
+    rows = f"{name}_rows"
+    con.execute(f"CREATE OR REPLACE TABLE {rows} AS SELECT * FROM {name} LIMIT 0")
+    fresh = {}
+    if keys:
+        _fresh_rows(con, name, order, keys, tables)
+        fresh = dict(_spans(con, f"fresh_{name}", cols))
+    spans = _spans(con, f"{previous}.{rows}", cols)
+    starts = [k for k, _span in spans]
+    cursor = 0
+    for key in keys:  # sorted, as the stored rows are
+        at = bisect.bisect_left(starts, key)
+        lo = spans[at][1][0] if at < len(spans) else _count(con, f"{previous}.{rows}")
+        _copy(con, rows, f"{previous}.{rows}", cursor, lo)
+        if key in fresh:
+            _copy(con, rows, f"fresh_{name}", *fresh[key])
+        cursor = spans[at][1][1] if at < len(spans) and spans[at][0] == key else lo
+    _copy(con, rows, f"{previous}.{rows}", cursor, _count(con, f"{previous}.{rows}"))
+
+
+def _spans(con, table: str, cols: str) -> list[tuple[tuple, tuple[int, int]]]:
+    """Each key's rows in ``table`` (stored in key order): (key, (first rowid, end rowid))."""
+    found = con.execute(
+        f"SELECT {cols}, min(rowid), max(rowid) + 1 FROM {table} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [(tuple(r[:-2]), (r[-2], r[-1])) for r in found]
+
+
+def _count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _copy(con, into: str, source: str, lo: int, hi: int) -> None:
+    if hi > lo:
+        con.execute(
+            f"INSERT INTO {into} SELECT * FROM {source} WHERE rowid >= ? AND rowid < ?", [lo, hi]
+        )

@@ -1,0 +1,197 @@
+"""Incremental builds give the warehouse a build from scratch gives, whatever changed before.
+
+A build reuses what the published build recorded (``inputs.json``): documents whose files did
+not change are not read again, their rows are copied from the previous warehouse instead of
+extracted or read from the cache, their rows are not validated again, and the `gap` rows of
+places and indicators whose observations did not change are copied too. Each step below changes
+the raw folder (documents added, modified, deleted, renamed, copied; corrections and sidecars
+edited; the catalog edited; a document whose figure the gate warns about) and builds twice:
+incrementally in the same output folder, and from scratch in a new one with a cache of its own.
+Every table and view must be the same, row for row and in order (``build_info`` aside: it says
+when and how the build ran).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import marts
+from pipeline.settings import RAW_DIR, REFERENCE_DIR
+from pipeline.warehouse import BuildReport, build
+from pipeline.warehouse.schema import TABLES
+
+RELATIONS = [t for t in TABLES if t != "build_info"] + list(marts.VIEWS)
+WARNED = """KẾ HOẠCH Y TẾ NĂM 2025
+
+Đến năm 2025
+
+- Tỷ lệ tham gia bảo hiểm y tế dưới 95%.
+- Tỷ lệ tiêm chủng đầy đủ cho trẻ em dưới 1 tuổi đạt trên 95%.
+"""
+
+
+def content(out: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        return {r: con.execute(f"SELECT * FROM {r}").fetchall() for r in RELATIONS}
+    finally:
+        con.close()
+
+
+class Corpus:
+    """A raw folder built incrementally, and compared with a build from scratch after each step."""
+
+    def __init__(self, tmp: Path, reference: Path = REFERENCE_DIR) -> None:
+        self.tmp, self.reference = tmp, reference
+        self.raw, self.out, self.cache = tmp / "raw", tmp / "incremental", tmp / "cache"
+        self.steps = 0
+        self.log: list[str] = []
+
+    def build(self) -> BuildReport:
+        self.log.clear()
+        return build(
+            self.raw, self.reference, self.out, log=self.log.append, cache_dir=self.cache
+        )
+
+    def scratch(self) -> dict[str, list[tuple]]:
+        self.steps += 1
+        out = self.tmp / f"scratch-{self.steps}"
+        log: list[str] = []
+        build(self.raw, self.reference, out, log=log.append, cache_dir=self.tmp / "scratch-cache")
+        return content(out)
+
+    def same_as_scratch(self) -> BuildReport:
+        report = self.build()
+        fresh = self.scratch()
+        ours = content(self.out)
+        for relation in RELATIONS:
+            assert ours[relation] == fresh[relation], (self.steps, relation)
+        return report
+
+    def txt(self, stem: str) -> Path:
+        return self.raw / f"{stem}.txt"
+
+    def append(self, stem: str, text: str) -> None:
+        with self.txt(stem).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+
+    def rename(self, stem: str, new: str) -> None:
+        for suffix in (".txt", ".yaml", ".corrections.yaml"):
+            if (self.raw / f"{stem}{suffix}").exists():
+                os.rename(self.raw / f"{stem}{suffix}", self.raw / f"{new}{suffix}")
+
+    def copy(self, stem: str, new: str) -> None:
+        for suffix in (".txt", ".yaml"):
+            shutil.copy2(self.raw / f"{stem}{suffix}", self.raw / f"{new}{suffix}")
+
+    def delete(self, stem: str) -> None:
+        for suffix in (".txt", ".yaml", ".corrections.yaml"):
+            (self.raw / f"{stem}{suffix}").unlink(missing_ok=True)
+
+    def stems(self) -> list[str]:
+        return sorted(p.stem for p in self.raw.glob("*.txt"))
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Corpus:
+    """The seeds and twelve synthetic documents of every layout (plans and statistics pages)."""
+    from benchmarks.corpus import generate_corpus
+
+    c = Corpus(tmp_path)
+    shutil.copytree(RAW_DIR, c.raw)
+    generate_corpus(12, tmp_path / "synthetic", seed=7)
+    for p in (tmp_path / "synthetic").iterdir():
+        shutil.copy2(p, c.raw / p.name)
+    return c
+
+
+def reused(corpus: Corpus) -> str:
+    line = [m for m in corpus.log if "rows taken from build" in m]
+    return line[0] if line else ""
+
+
+def test_any_sequence_of_changes_builds_what_a_build_from_scratch_builds(corpus: Corpus):
+    c = corpus
+    first = c.same_as_scratch()
+    assert first.n_extracted == len(c.stems())
+
+    # nothing changed: the published build is kept, and said to be
+    kept = c.build()
+    assert kept.kept and kept.build_id == first.build_id and kept.n_extracted == 0
+
+    # one document modified, one added (a copy of a seed under a new name), one deleted: the
+    # others' rows are copied from the published build
+    stems = c.stems()
+    c.append(stems[3], "\nGhi chú: văn bản được cập nhật.\n")
+    c.copy("dak-lak-2024-health-sector-action-plan", "dak-lak-2025-copy")
+    c.delete(stems[-1])
+    assert c.same_as_scratch().n_extracted == 2  # a copy is a document of its own
+    assert f"{len(stems) - 2} documents' rows taken from build" in reused(c)
+
+    # a rename, and a sidecar edited (its document is read again, its place kept)
+    c.rename(stems[5], "zz-renamed")
+    sidecar = c.raw / f"{stems[6]}.yaml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + "default_year: 2020\n", "utf-8")
+    assert c.same_as_scratch().n_extracted == 2
+
+    # a document's corrections removed, restored, then retired
+    corrections = c.raw / "kon-tum-2024-health-strategy-plan.corrections.yaml"
+    text = corrections.read_text(encoding="utf-8")
+    corrections.unlink()
+    assert c.same_as_scratch().n_extracted == 1
+    corrections.write_text(text, encoding="utf-8")
+    c.same_as_scratch()
+    corrections.write_text(text.replace("status: active", "status: retired"), "utf-8")
+    assert c.same_as_scratch().n_extracted == 1
+
+    # a document the gate warns about, then another change: the warning is counted again
+    (c.raw / "lao-cai-2025-health-plan.txt").write_text(WARNED, encoding="utf-8")
+    (c.raw / "lao-cai-2025-health-plan.yaml").write_text(
+        "geo: Lào Cai\ntitle: Kế hoạch y tế năm 2025\n", encoding="utf-8"
+    )
+    assert [w["n_unexpected"] for w in c.same_as_scratch().warnings] == [1]
+    c.append(stems[0], "\nGhi chú: thêm một dòng.\n")
+    assert [w["n_unexpected"] for w in c.same_as_scratch().warnings] == [1]
+    assert "rows taken from build" in reused(c)
+
+
+def test_a_catalog_change_rebuilds_everything_the_same(corpus: Corpus, tmp_path: Path):
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, reference)
+    corpus.reference = reference
+    corpus.same_as_scratch()
+    catalog = reference / "indicators.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    report = corpus.same_as_scratch()
+    assert report.n_extracted == len(corpus.stems()) and not reused(corpus)
+
+
+def _step(c: Corpus, rng: random.Random) -> Callable[[], None]:
+    stems = c.stems()
+    stem = rng.choice(stems)
+    return rng.choice(
+        [
+            lambda: c.append(stem, f"\nGhi chú {rng.random()}.\n"),
+            lambda: c.delete(stem) if len(stems) > 3 else None,
+            lambda: c.rename(stem, f"r-{rng.randrange(10**6)}"),
+            lambda: c.copy(stem, f"c-{rng.randrange(10**6)}"),
+        ]
+    )
+
+
+@pytest.mark.skipif(not os.environ.get("CHITIEU_SLOW_TESTS"), reason="CHITIEU_SLOW_TESTS=1")
+@pytest.mark.parametrize("seed", range(3))
+def test_random_sequences_of_changes(corpus: Corpus, seed: int):
+    rng = random.Random(seed)
+    corpus.same_as_scratch()
+    for _ in range(5):
+        for _ in range(rng.randint(1, 3)):
+            _step(corpus, rng)()
+        corpus.same_as_scratch()
