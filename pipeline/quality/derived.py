@@ -79,8 +79,10 @@ def _derive_geo(geo: pd.DataFrame) -> None:
     ]
 
 
-def _derive_sources(src: pd.DataFrame, raw: _Raw) -> None:
+def _derive_sources(src: pd.DataFrame, raw: _Raw, geo: pd.DataFrame) -> None:
     src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in src["file_name"]]
+    place_map = src["geo_code"].map(_first_by(geo, "geo_code")["map"])
+    src["geo_on_its_map"] = (place_map == src["geo_map"]) | (place_map == "both")
     src["sha256_matches_file"] = [
         (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
         for f, h in zip(src["file_name"], src["sha256"], strict=True)
@@ -128,9 +130,13 @@ def _derive_observations(
         )
     ]
     obs["geo_within_source"] = [
-        g == s or s == "VN" or parent.get(g) == s
+        g == s or (s == "VN" and g in parent) or parent.get(g) == s
         for g, s in zip(obs["geo_code"].tolist(), obs["source_geo_code"].tolist(), strict=True)
     ]
+    tabular = obs["reader"].isin(["csv_long", "csv_wide"])
+    obs["cited_if_from_a_table"] = ~tabular | (
+        obs["cited_instrument"].notna() & obs["cited_url"].notna()
+    )
     obs["flags"] = [",".join(f) for f in flags]
     obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
 
@@ -273,7 +279,7 @@ def prepare(
     _derive_geo(t["geo"])
     t["geo_2025"]["has_predecessor"] = t["geo_2025"]["code"].isin(t["geo"]["successor_code_2025"])
     t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
-    _derive_sources(t["source_document"], raw)
+    _derive_sources(t["source_document"], raw, t["geo"])
     by_ind = _first_by(t["indicator"], "indicator_code")
     by_src = _first_by(t["source_document"], "source_id")
     if "gap" in t:

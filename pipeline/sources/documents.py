@@ -1,6 +1,7 @@
 """Sources layer: the immutable documents in ``data/raw`` and the sidecars that describe them.
 
-A document is a pair ``<source_id>.txt`` + ``<source_id>.yaml``; an optional
+A document is a pair ``<source_id>.txt`` (or a table, ``<source_id>.csv``: see
+``pipeline.sources.tabular``) + ``<source_id>.yaml``; an optional
 ``<source_id>.corrections.yaml`` holds quote-checked corrections. Adding a plan is dropping
 files here. Anything malformed stops the build with one message naming the file (and line/key).
 """
@@ -15,9 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import InputError, ReferenceError, did_you_mean
+from pipeline.errors import InputError, did_you_mean
 from pipeline.reference import GeoResolver
 from pipeline.settings import relative as _rel
+from pipeline.sources.places import document_place
+from pipeline.sources.table_spec import check_table_sidecar, document_files
+from pipeline.sources.tabular import check_table
 
 SIDECAR_KEYS = {
     "geo": True,
@@ -30,6 +34,9 @@ SIDECAR_KEYS = {
     "default_year": False,
     "source_id": False,
     "notes": False,
+    # tables and official statistics (pipeline/sources/tabular.py checks them)
+    "table": False,
+    "official_statistics": False,
 }
 CORRECTION_KEYS = {"id", "quote", "action", "reason", "status", "match", "set"}
 CORRECTION_ACTIONS = {"override", "drop", "flag"}
@@ -91,10 +98,7 @@ def _check_sidecar(path: Path, meta: object, resolver: GeoResolver) -> tuple[dic
     for key, required in SIDECAR_KEYS.items():
         if required and (key not in meta or meta[key] in (None, "")):
             raise InputError(f"{_rel(path)}: required key {key!r} is missing")
-    try:
-        geo_code = resolver.resolve(meta["geo"])
-    except ReferenceError as e:
-        raise InputError(f"{_rel(path)}: key 'geo': {e}") from None
+    geo_code = document_place(path, meta, resolver)  # on the map of its issue date
     issued = meta.get("issued_on")
     if issued is not None:
         ok = isinstance(issued, (int, dt.date)) or bool(
@@ -149,7 +153,7 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
     """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem."""
     if not raw_dir.is_dir():
         raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
-    texts = {p.stem: p for p in raw_dir.glob("*.txt")}
+    texts = document_files(raw_dir)  # *.txt and *.csv
     sidecars = {
         p.stem: p for p in raw_dir.glob("*.yaml") if not p.name.endswith(".corrections.yaml")
     }
@@ -164,7 +168,8 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
     for stem, p in sorted(sidecars.items()):
         if stem not in texts:
             raise InputError(
-                f"{_rel(p)}: sidecar without a document; expected {_rel(p.with_suffix('.txt'))}"
+                f"{_rel(p)}: sidecar without a document; expected "
+                f"{_rel(p.with_suffix('.txt'))} or a table {p.with_suffix('.csv').name}"
             )
     for stem, p in sorted(corrections.items()):
         if stem not in texts:
@@ -176,6 +181,7 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
     for stem in sorted(texts):
         path, sidecar = texts[stem], sidecars[stem]
         meta, geo_code = _check_sidecar(sidecar, _load_yaml(sidecar), resolver)
+        check_table_sidecar(sidecar, meta, path)
         source_id = str(meta.get("source_id") or stem)
         if not _SLUG.fullmatch(source_id):
             raise InputError(
@@ -189,6 +195,7 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
             )
         seen[source_id] = sidecar
         text, data = _decode(path)
+        check_table(path, meta, text, resolver, geo_code)
         corr_path = corrections.get(stem)
         corr = _check_corrections(corr_path, _load_yaml(corr_path), text) if corr_path else []
         n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -207,5 +214,5 @@ def discover(raw_dir: Path, resolver: GeoResolver) -> list[Source]:
             )
         )
     if not sources:
-        raise InputError(f"{_rel(raw_dir)}: no documents (*.txt with a *.yaml sidecar)")
+        raise InputError(f"{_rel(raw_dir)}: no documents (*.txt or *.csv with a *.yaml sidecar)")
     return sources

@@ -39,6 +39,7 @@ SCHEMA: dict[str, object] = {
     "geo_prefixes": {k: PHRASES for k in ("province", "district", "any")},
     "geo_abbreviations": {None: PHRASES},  # any sub-key: the word spelt out
     "geo_whole": {k: PHRASES for k in ("country", "province")},
+    "preliminary_words": PHRASES,
 }
 
 
