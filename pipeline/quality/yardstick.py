@@ -91,6 +91,7 @@ def _row_checks(y: dict, by_id: pd.DataFrame, level: dict, national: dict) -> di
         and y["national_year"] == years[0]
         and (y["national_year_basis"] == "same_year") == (years[0] == y["target_year"]),
         "every_national_target_shown": y["national_targets"]
+        == y["_rows_of_target"]
         == len(national.get((y["indicator_code"], y["national_year"]), ())),
         "ambition_follows_the_targets": (y["ambition"], reason) == ambition(y)
         and bool(y["falls_short"]) == (y["ambition"] == "less_ambitious"),
@@ -112,7 +113,10 @@ def derive_yardstick(ys: pd.DataFrame, obs: pd.DataFrame, geo: pd.DataFrame) -> 
     by_id = obs.dropna(subset=["observation_id"]).drop_duplicates("observation_id")
     by_id = by_id.set_index("observation_id")
     national = _national_statements(obs, level)
-    checks = [_row_checks(y, by_id, level, national) for y in ys.to_dict("records")]
+    rows = ys.assign(
+        _rows_of_target=ys.groupby("target_observation_id")["geo_code"].transform("size")
+    )
+    checks = [_row_checks(y, by_id, level, national) for y in rows.to_dict("records")]
     for name in CHECKS:
         ys[name] = pd.Series([c[name] for c in checks], index=ys.index, dtype=bool)
     shortfall = ys.groupby("target_observation_id")["falls_short"].transform("any")

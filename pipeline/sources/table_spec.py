@@ -16,21 +16,16 @@ ROWS = ("places", "indicators")
 KINDS = ("actual", "target")
 DELIMITERS = (",", ";", "\t")
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
-# a long table's roles, the header each is read from by default, and whether it is required
+# a long table's roles: the header each is read from by default, and whether it is required
+# fmt: off
 LONG_COLUMNS = {
-    "geo": ("geo", True),
-    "label": ("label_vi", True),
-    "year": ("year", True),
-    "kind": ("kind", True),
-    "comparator": ("comparator", False),
-    "value": ("value", True),
-    "unit": ("unit", True),
-    "preliminary": ("preliminary", False),
-    "instrument": ("instrument", True),
-    "published_as": ("published_as", False),
-    "url": ("url", True),
-    "condition": ("condition", False),
+    "geo": ("geo", True), "label": ("label_vi", True), "year": ("year", True),
+    "kind": ("kind", True), "comparator": ("comparator", False), "value": ("value", True),
+    "unit": ("unit", True), "preliminary": ("preliminary", False),
+    "instrument": ("instrument", True), "published_as": ("published_as", False),
+    "url": ("url", True), "condition": ("condition", False),
 }
+# fmt: on
 TABLE_KEYS = {
     "shape": "long or wide",
     "columns": "long: {role: header} for headers other than the defaults",

@@ -104,8 +104,9 @@ class WideTable:
 
 def records(text: str, delimiter: str) -> list[Record]:
     """Every CSV record of ``text`` with its lines and offsets (blank lines are no records)."""
-    physical = [m.group() for m in re.finditer(r"[^\n]*\n|[^\n]+$", text)]
-    starts = [0]
+    bom = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is no part of a cell
+    physical = [m.group() for m in re.finditer(r"[^\n]*\n|[^\n]+$", text[bom:])]
+    starts = [bom]
     for line in physical:
         starts.append(starts[-1] + len(line))
     reader = csv.reader(iter(physical), delimiter=delimiter, strict=True)

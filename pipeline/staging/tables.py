@@ -65,7 +65,8 @@ class _Reading:
         self.unmapped.append(Unmapped(*self.span(rec), code, reason))
 
     def unit(self, printed: str, rec: Record, column: int | None) -> str:
-        """The unit code a table cell (or the sidecar) names: a code or an alias, whole."""
+        """The unit code a table cell (or the sidecar) names: a code, an alias, or a cell
+        holding one (the longest: 'Bác sĩ/vạn dân' is per 10,000)."""
         units = self.catalog.grammar.units
         if printed in units:
             return printed
@@ -73,6 +74,9 @@ class _Reading:
         for u in units.values():
             if any(fold_phrase(a) == folded for a in u.aliases):
                 return u.code
+        code, _kind = self.catalog.grammar.unit_from_text(folded)  # 'Bác sĩ/vạn dân'
+        if code is not None:
+            return code
         col = f", column {column + 1}" if column is not None and column >= 0 else " (table.unit)"
         where = (
             f"{_rel(self.context.file)}, line {rec.line_start}{col}" if self.context.file else ""
@@ -82,15 +86,24 @@ class _Reading:
             f"({', '.join(units)}) or one of its aliases"
         )
 
-    def indicator(self, label: str, unit: str, rec: Record) -> str | None:
-        """The catalog indicator a label names in ``unit``; None (and an unmapped row) when
-        none does, two do equally, or the best is defined in another unit."""
+    def indicator(
+        self, label: str, printed_unit: str, rec: Record, column: int | None
+    ) -> tuple[str, str] | None:
+        """The catalog indicator a label names, and the unit code the table gives it; None (and
+        an unmapped row) when none does, two do equally, or the best is defined in another
+        unit. A row no indicator can match is unmapped before its unit is looked at, so a
+        table's other rows ('Số hộ nghèo' in 'hộ') need no unit of ours."""
         grammar = self.catalog.grammar
         folded = fold_phrase(label)
+        if not self.catalog.match(folded, has_denominator=True):
+            self.skip(rec, "no_indicator", f"no catalog indicator matches {label!r}")
+            return None
+        unit = self.unit(printed_unit, rec, column)
         rate = grammar.units[unit].kind == "rate"
         found = self.catalog.match(folded, has_denominator=rate or grammar.has_denominator(folded))
         if not found:
-            self.skip(rec, "no_indicator", f"no catalog indicator matches {label!r}")
+            reason = f"no catalog indicator matches {label!r} counted in {unit}"
+            self.skip(rec, "no_indicator", reason)
             return None
         if len(found) > 1 and found[1].score == found[0].score:
             both = " and ".join(m.code for m in found[:2])
@@ -106,7 +119,7 @@ class _Reading:
                 f"unit as {unit}: a different measure, not corrected to the definition",
             )
             return None
-        return ind.code
+        return ind.code, unit
 
 
 def _official(instrument: str, words: tuple[str, ...]) -> bool:
@@ -118,10 +131,9 @@ def _read_long(r: _Reading) -> None:
     spec = ctx.table
     place = placer(ctx.places, ctx.geo_code)
     for row in long_rows(ctx.file, r.doc.raw, spec, place):
-        unit = r.unit(row.unit, row.record, row.unit_column)
-        code = r.indicator(_nfc(row.label), unit, row.record)
-        if code is not None:
-            r.figures.append(_long_figure(r, row, code, unit))
+        found = r.indicator(_nfc(row.label), row.unit, row.record, row.unit_column)
+        if found is not None:
+            r.figures.append(_long_figure(r, row, *found))
 
 
 def _long_figure(r: _Reading, row: LongRow, code: str, unit: str) -> Figure:
@@ -185,10 +197,11 @@ def _read_wide(r: _Reading) -> None:
         if not row.values:
             continue
         printed = row.unit or spec.unit
-        unit = r.unit(printed, row.record, table.unit_column if row.unit else None)
         name = label if spec.rows == "places" else _nfc(row.name)
-        code = r.indicator(name, unit, row.record)
-        if code is not None:
+        column = table.unit_column if row.unit else None
+        found = r.indicator(name, printed, row.record, column)
+        if found is not None:
+            code, unit = found
             r.figures.extend(_wide_figures(r, row, columns, code, name, (printed, unit)))
 
 
