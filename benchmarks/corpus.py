@@ -304,6 +304,7 @@ def _render(t: Template, province: dict, rng: random.Random) -> tuple[str, dict,
     for name in t.names:
         text = text.replace(name, province["name_vi"])
     meta["geo"] = province["name_vi"]
+    meta["geo_map"] = "before_2025_07"  # its places are provinces before the 2025 reform
     meta["notes"] = f"synthetic benchmark document from {t.source_id} (chitieu bench)"
     stats = {"changed": changed, "relabelled": relabelled, "reordered": reordered, "shift": shift}
     return text, meta, stats

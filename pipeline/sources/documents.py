@@ -34,9 +34,11 @@ SIDECAR_KEYS = {
     "default_year": False,
     "source_id": False,
     "notes": False,
-    # tables and official statistics (pipeline/sources/tabular.py checks them)
+    # tables and official statistics (pipeline/sources/table_spec.py checks them); the map the
+    # document names its places on, where its issue date does not say (pipeline/sources/places.py)
     "table": False,
     "official_statistics": False,
+    "geo_map": False,
 }
 CORRECTION_KEYS = {"id", "quote", "action", "reason", "status", "match", "set"}
 CORRECTION_ACTIONS = {"override", "drop", "flag"}

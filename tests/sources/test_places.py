@@ -82,6 +82,20 @@ def test_a_place_the_reform_merged_away_is_named_with_what_it_became(tmp_path, g
         discover(raw, RESOLVER)
 
 
+def test_a_document_issued_after_the_reform_may_say_it_names_the_old_map(tmp_path):
+    """A 2025 report on 2024 results of Kon Tum province, issued in September: geo_map says
+    the places are those before the reform."""
+    sidecar = "geo: Kon Tum\ntitle: Báo cáo năm 2024\nissued_on: 2025-09-10\n"
+    raw = plan(tmp_path / "raw", sidecar)
+    with pytest.raises(InputError, match="geo_map: before_2025_07"):
+        discover(raw, RESOLVER)
+    plan(raw, sidecar + "geo_map: before_2025_07\n")
+    assert discover(raw, RESOLVER)[0].geo_code == "62"
+    plan(raw, sidecar + "geo_map: 2008\n")
+    with pytest.raises(InputError, match=r"plan\.yaml: key 'geo_map' must be one of"):
+        discover(raw, RESOLVER)
+
+
 def test_rows_of_a_table_issued_after_the_reform_are_read_on_the_new_map(tmp_path):
     """A national table of 2026 names new provinces; a validated build files them under the
     new map's codes, and the gate checks each document's place is on its own map."""
