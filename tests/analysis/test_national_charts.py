@@ -77,3 +77,22 @@ def test_the_series_chart_marks_preliminary_figures_and_official_statistics(con)
     note = " ".join(t.get_text() for t in fig.texts)
     assert "p = preliminary figure" in note
     plt.close(fig)
+
+
+def test_two_targets_of_one_year_are_each_reached_from_the_actual(con):
+    """The country's two 2025 doctor targets (two instruments): an arrow to each from the 2023
+    actual, never from one target to the other."""
+    from pipeline.analysis import frames
+
+    gap = frames.labelled_gap(con, "en", [2025])
+    rows = gap[(gap.geo_code == "VN") & (gap.indicator_code == "doctors_per_10000")]
+    assert sorted(rows["target_value"]) == [10, 15]
+    fig = charts.trajectories(rows, "en")
+    arrows = {
+        (tuple(a.xyann), tuple(a.xy))
+        for ax in fig.axes
+        for a in ax.texts
+        if getattr(a, "arrow_patch", None) is not None
+    }
+    assert arrows == {((2023, 12.5), (2025, 10.0)), ((2023, 12.5), (2025, 15.0))}
+    plt.close(fig)
