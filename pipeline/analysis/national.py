@@ -16,31 +16,31 @@ def _years(years: Iterable[int] | None) -> list[int] | None:
     return None if years is None else [int(y) for y in years]
 
 
+# yardstick with names, and the flags of both targets (from their `gap` rows): {place} is the
+# place's display name in the language, {lang} the language's column suffix
+YARDSTICK_SQL = """
+    SELECT y.*, {place} AS geo_name, geo.level AS geo_level,
+           i.name_{lang} AS indicator_name, i.domain,
+           u.symbol AS unit_symbol, u.name_{lang} AS unit_name,
+           lt.target_flags, nt.target_flags AS national_flags
+    FROM yardstick y
+    JOIN gap lt ON lt.target_observation_id = y.target_observation_id
+    JOIN gap nt ON nt.target_observation_id = y.national_observation_id
+    JOIN geo ON geo.geo_code = y.geo_code
+    JOIN indicator i ON i.indicator_code = y.indicator_code
+    JOIN unit u ON u.unit_code = y.unit_code
+    WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], y.target_year)
+    ORDER BY i.domain, y.indicator_code, y.geo_code, y.target_year, y.national_value,
+             y.national_observation_id"""
+
+
 def labelled_yardstick(
     con: duckdb.DuckDBPyConnection, lang: str = "en", years: Iterable[int] | None = None
 ) -> pd.DataFrame:
-    """``yardstick`` with the place, indicator, unit and domain named in ``lang``; optionally
-    only the local targets of ``years``."""
-    lang = check_lang(lang)
-    years = _years(years)
-    df = con.execute(
-        f"""
-        SELECT y.*, {geo_label_sql(lang)} AS geo_name, geo.level AS geo_level,
-               i.name_{lang} AS indicator_name, i.domain,
-               u.symbol AS unit_symbol, u.name_{lang} AS unit_name,
-               lt.target_flags, nt.target_flags AS national_flags
-        FROM yardstick y
-        JOIN gap lt ON lt.target_observation_id = y.target_observation_id
-        JOIN gap nt ON nt.target_observation_id = y.national_observation_id
-        JOIN geo ON geo.geo_code = y.geo_code
-        JOIN indicator i ON i.indicator_code = y.indicator_code
-        JOIN unit u ON u.unit_code = y.unit_code
-        WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], y.target_year)
-        ORDER BY i.domain, y.indicator_code, y.geo_code, y.target_year, y.national_value,
-                 y.national_observation_id""",
-        [years, years],
-    ).df()
-    return nfc_frame(df)
+    """``yardstick`` with the place, indicator, unit and domain named in ``lang``, and the flags
+    of both targets; optionally only the local targets of ``years``."""
+    sql = YARDSTICK_SQL.format(place=geo_label_sql(check_lang(lang)), lang=lang)
+    return nfc_frame(con.execute(sql, [_years(years)] * 2).df())
 
 
 def ambition_summary(

@@ -12,19 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pipeline.analysis.charts.base import (
-    _chars,
-    _finish,
-    _layout,
-    _num_axis,
-    caveat_key,
-    caveat_marks,
-    codes,
-    figure_value,
-    label,
-    nfc,
-    style,
-)
+from pipeline.analysis.charts import base
 from pipeline.analysis.labels import check_lang, t
 
 # the local target against the national ones: short of one at least, short of none, not ranked
@@ -38,12 +26,24 @@ SHAPES = ["o", "s", "D", "^", "v", "P", "X"]
 
 
 def _instrument(text: object, width: int = 30) -> str:
-    return textwrap.shorten(nfc(text), width, placeholder="…") if isinstance(text, str) else ""
+    return textwrap.shorten(base.nfc(text), width, placeholder="…") if isinstance(text, str) else ""
 
 
 def _marked(text: str, caveats: object) -> str:
-    marks = caveat_marks(caveats)
+    marks = base.caveat_marks(caveats)
     return f"{text} [{marks}]" if marks else text
+
+
+LEGEND = {"loc": "upper right", "fontsize": 8.5, "frameon": False}
+
+
+def _legend(fig: Figure, handles: list, ncols: int) -> None:
+    """The legend, right-aligned under the subtitle."""
+    fig.legend(handles=handles, ncols=ncols, **LEGEND, bbox_to_anchor=(0.995, _top(fig)))
+
+
+def _top(fig: Figure) -> float:
+    return 1 - 0.62 / fig.get_figheight()
 
 
 def _grid(n: int, ncols: int, width: float, height: float) -> tuple[Figure, list]:
@@ -57,12 +57,12 @@ def _grid(n: int, ncols: int, width: float, height: float) -> tuple[Figure, list
 
 
 def _panel_axes(ax, name: str, unit: str, lang: str) -> None:
-    ax.set_title("\n".join(textwrap.wrap(nfc(name), 40)), fontsize=9.5)
-    ax.set_ylabel(nfc(unit), fontsize=8.5)
+    ax.set_title("\n".join(textwrap.wrap(base.nfc(name), 40)), fontsize=9.5)
+    ax.set_ylabel(base.nfc(unit), fontsize=8.5)
     ax.set_xlabel(t("year", lang), fontsize=8.5)
     ax.margins(y=0.25)
     ax.tick_params(labelsize=8)
-    _num_axis(ax.yaxis, lang)
+    base._num_axis(ax.yaxis, lang)
 
 
 # ------------------------------------------------------------- targets beside the national
@@ -84,7 +84,7 @@ def _draw_national(ax, cell: pd.DataFrame, x: float, keys: dict[str, str], lang:
     for (value, comparator, year), rows in national.groupby(
         ["national_value", "national_comparator", "national_year"], sort=True
     ):
-        caveats = sorted({c for cs in rows["national_caveats"] for c in codes(cs)})
+        caveats = sorted({c for cs in rows["national_caveats"] for c in base.codes(cs)})
         ax.hlines(
             value,
             x - 0.4,
@@ -96,8 +96,9 @@ def _draw_national(ax, cell: pd.DataFrame, x: float, keys: dict[str, str], lang:
         )
         later = f" ({year})" if year != rows.iloc[0]["target_year"] else ""
         letters = ",".join(sorted({keys[i] for i in rows["national_instrument"]}))
-        text = f"{figure_value(comparator, value, lang)}{later} {letters}"
-        label(ax, _marked(text, caveats), (x + 0.4, value), -1, 2, fontsize=7.5, color=NATIONAL)
+        text = f"{base.figure_value(comparator, value, lang)}{later} {letters}"
+        at = (x + 0.4, value)
+        base.label(ax, _marked(text, caveats), at, -1, 2, fontsize=7.5, color=NATIONAL)
 
 
 def _draw_local(ax, cell: pd.DataFrame, x: float, shapes: dict, lang: str) -> None:
@@ -108,7 +109,7 @@ def _draw_local(ax, cell: pd.DataFrame, x: float, shapes: dict, lang: str) -> No
         if pd.isna(first["target_value"]):
             continue
         dx = (k - (len(places) - 1) / 2) * 0.18
-        caveated = bool(codes(first["local_caveats"]))
+        caveated = bool(base.codes(first["local_caveats"]))
         color = _local_color(rows)
         ax.plot(
             x + dx,
@@ -121,8 +122,8 @@ def _draw_local(ax, cell: pd.DataFrame, x: float, shapes: dict, lang: str) -> No
             ls="none",
             zorder=4,
         )
-        text = figure_value(first["comparator"], first["target_value"], lang)
-        label(
+        text = base.figure_value(first["comparator"], first["target_value"], lang)
+        base.label(
             ax,
             _marked(text, first["local_caveats"]),
             (x + dx, first["target_value"]),
@@ -136,8 +137,8 @@ def _split_caveats(ys: pd.DataFrame) -> pd.DataFrame:
     """Which of a pair's caveats are the local target's and which the national one's."""
 
     def side(flags: object, caveats: object) -> list[str]:
-        own = set(codes(flags))
-        return [c for c in codes(caveats) if c in own]
+        own = set(base.codes(flags))
+        return [c for c in base.codes(caveats) if c in own]
 
     return ys.assign(
         local_caveats=[side(f, c) for f, c in zip(ys["target_flags"], ys["caveats"], strict=True)],
@@ -154,7 +155,7 @@ def targets_beside_national(
     (``national.labelled_yardstick`` with the flags of both targets), and every national target
     it is compared with as a line, labelled with its instrument."""
     lang = check_lang(lang)
-    style()
+    base.style()
     df = _split_caveats(ys).sort_values(["domain", "indicator_code", "target_year", "geo_code"])
     indicators = list(dict.fromkeys(df["indicator_code"]))
     fig, axes = _grid(len(indicators), ncols, 4.9, 3.3)
@@ -173,7 +174,7 @@ def targets_beside_national(
         ax.set_xlim(-0.7, len(years) - 0.1 + 0.9)
         _panel_axes(ax, sub.iloc[0]["indicator_name"], sub.iloc[0]["unit_name"], lang)
     handles = [
-        Line2D([], [], marker=SHAPES[i % 7], color="black", ls="none", ms=7, label=nfc(g))
+        Line2D([], [], marker=SHAPES[i % 7], color="black", ls="none", ms=7, label=base.nfc(g))
         for i, g in enumerate(geos)
     ]
     handles += [
@@ -181,28 +182,21 @@ def targets_beside_national(
         for k, c in AMBITION_COLORS.items()
     ]
     handles.append(Line2D([], [], color=NATIONAL, lw=1.6, label=t("national_target", lang)))
-    fig.legend(
-        handles=handles,
-        loc="upper right",
-        ncols=min(len(handles), 6),
-        fontsize=8.5,
-        frameon=False,
-        bbox_to_anchor=(0.995, 1 - 0.62 / fig.get_figheight()),
-    )
-    present = {c for cs in df["caveats"] for c in codes(cs)}
-    set_by = "; ".join(f"{keys[name]} = {nfc(name)}" for name in instruments)
+    _legend(fig, handles, min(len(handles), 6))
+    present = {c for cs in df["caveats"] for c in base.codes(cs)}
+    set_by = "; ".join(f"{keys[name]} = {base.nfc(name)}" for name in instruments)
     footnote = "\n".join(
-        [t("instruments_key", lang).format(keys=set_by), caveat_key(present, lang)]
+        [t("instruments_key", lang).format(keys=set_by), base.caveat_key(present, lang)]
     )
-    foot = _finish(
+    foot = base._finish(
         fig,
         t("yardstick_title", lang),
         t("yardstick_sub", lang),
         note,
-        _chars(fig),
+        base._chars(fig),
         footnote.strip(),
     )
-    _layout(fig, head_in=1.2, foot_in=max(0.5, foot))
+    base._layout(fig, head_in=1.2, foot_in=max(0.5, foot))
     return fig
 
 
@@ -231,8 +225,9 @@ def _draw_series(ax, rows: pd.DataFrame, lang: str) -> int:
         )
     last = line.iloc[-1]
     marks = "p" if last["preliminary"] else "e" if last["is_estimate"] else ""
-    text = figure_value(last["comparator"], last["value"], lang) + (f" [{marks}]" if marks else "")
-    label(ax, text, (last["year"], last["value"]), -6, 8)
+    text = base.figure_value(last["comparator"], last["value"], lang)
+    text += f" [{marks}]" if marks else ""
+    base.label(ax, text, (last["year"], last["value"]), -6, 8)
     return int(line["year"].max())
 
 
@@ -249,15 +244,15 @@ def _draw_ahead(ax, ahead: pd.DataFrame, lang: str) -> None:
             marker="*" if own else "D",
             ms=9 if own else 6,
             color=color,
-            mfc=color if not codes(r.caveats) else "white",
+            mfc=color if not base.codes(r.caveats) else "white",
             mew=1.4,
             ls="none",
             zorder=4,
         )
-        text = figure_value(r.comparator, r.value, lang)
+        text = base.figure_value(r.comparator, r.value, lang)
         if not own or several:  # whose target it is, where it is not the place's one plan
             text += " " + _instrument(r.instrument, 22)
-        label(
+        base.label(
             ax,
             _marked(text, r.caveats),
             (r.year, r.value),
@@ -276,7 +271,7 @@ def series_with_targets(
     (``national.actual_series``): the actuals over time and, ahead, the place's own targets
     and the national ones (``national.targets_ahead``)."""
     lang = check_lang(lang)
-    style()
+    base.style()
     keys = list(dict.fromkeys(zip(series["geo_code"], series["indicator_code"], strict=True)))
     fig, axes = _grid(len(keys), ncols, 5.4, 3.4)
     for ax, (geo, code) in zip(axes, keys, strict=True):
@@ -291,7 +286,7 @@ def series_with_targets(
         first = rows.iloc[0]
         _panel_axes(
             ax,
-            f"{nfc(first['geo_name'])} · {nfc(first['indicator_name'])}",
+            f"{base.nfc(first['geo_name'])} · {base.nfc(first['indicator_name'])}",
             first["unit_name"],
             lang,
         )
@@ -315,24 +310,17 @@ def series_with_targets(
             [], [], marker="D", color=NATIONAL, ls="none", ms=6, label=t("national_target", lang)
         ),
     ]
-    fig.legend(
-        handles=handles,
-        loc="upper right",
-        ncols=5,
-        fontsize=8.5,
-        frameon=False,
-        bbox_to_anchor=(0.995, 1 - 0.62 / fig.get_figheight()),
-    )
-    present = {c for cs in ahead["caveats"] for c in codes(cs)}
+    _legend(fig, handles, 5)
+    present = {c for cs in ahead["caveats"] for c in base.codes(cs)}
     present |= {"preliminary"} if series["preliminary"].any() else set()
     present |= {"estimate"} if (series["is_estimate"] & ~series["preliminary"]).any() else set()
-    foot = _finish(
+    foot = base._finish(
         fig,
         t("series_title", lang),
         t("series_sub", lang),
         note,
-        _chars(fig),
-        caveat_key(present, lang),
+        base._chars(fig),
+        base.caveat_key(present, lang),
     )
-    _layout(fig, head_in=1.2, foot_in=max(0.5, foot))
+    base._layout(fig, head_in=1.2, foot_in=max(0.5, foot))
     return fig
