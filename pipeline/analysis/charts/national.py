@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pipeline.analysis.charts import base
+import pipeline.analysis.charts.base as base  # the module (the package imports this one)
 from pipeline.analysis.labels import check_lang, t
 
 # the local target against the national ones: short of one at least, short of none, not ranked
