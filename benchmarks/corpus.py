@@ -170,13 +170,16 @@ def _place_names(source: Source, geo) -> list[str]:
 
 
 def load_templates(raw_dir: Path = RAW_DIR, reference_dir: Path = REFERENCE_DIR) -> list[Template]:
-    """The seed documents, analysed: where their figures and renamable labels are."""
+    """The seed plans, analysed: where their figures and renamable labels are (tables of cited
+    figures are no plan layouts to imitate, and are left out)."""
     from pipeline.extract import extract_one
 
     catalog = load_catalog(reference_dir)
     geo = geo_table(reference_dir)
     out = []
     for s in discover(raw_dir, GeoResolver(geo)):
+        if s.meta.get("table") is not None:
+            continue
         res = extract_one(s, reference_dir, catalog)
         lines = s.text.split("\n")
         meta = yaml.safe_load(s.sidecar.read_text(encoding="utf-8"))
@@ -301,6 +304,7 @@ def _render(t: Template, province: dict, rng: random.Random) -> tuple[str, dict,
     for name in t.names:
         text = text.replace(name, province["name_vi"])
     meta["geo"] = province["name_vi"]
+    meta["geo_map"] = "before_2025_07"  # its places are provinces before the 2025 reform
     meta["notes"] = f"synthetic benchmark document from {t.source_id} (chitieu bench)"
     stats = {"changed": changed, "relabelled": relabelled, "reordered": reordered, "shift": shift}
     return text, meta, stats

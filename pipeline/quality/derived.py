@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.quality.suites import SUITES
+from pipeline.quality.yardstick import derive_yardstick
 
 
 def _as_list(v: Any) -> list:
@@ -79,8 +80,10 @@ def _derive_geo(geo: pd.DataFrame) -> None:
     ]
 
 
-def _derive_sources(src: pd.DataFrame, raw: _Raw) -> None:
+def _derive_sources(src: pd.DataFrame, raw: _Raw, geo: pd.DataFrame) -> None:
     src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in src["file_name"]]
+    place_map = src["geo_code"].map(_first_by(geo, "geo_code")["map"])
+    src["geo_on_its_map"] = (place_map == src["geo_map"]) | (place_map == "both")
     src["sha256_matches_file"] = [
         (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
         for f, h in zip(src["file_name"], src["sha256"], strict=True)
@@ -128,9 +131,13 @@ def _derive_observations(
         )
     ]
     obs["geo_within_source"] = [
-        g == s or s == "VN" or parent.get(g) == s
+        g == s or (s == "VN" and g in parent) or parent.get(g) == s
         for g, s in zip(obs["geo_code"].tolist(), obs["source_geo_code"].tolist(), strict=True)
     ]
+    tabular = obs["reader"].isin(["csv_long", "csv_wide"])
+    obs["cited_if_from_a_table"] = ~tabular | (
+        obs["cited_instrument"].notna() & obs["cited_url"].notna()
+    )
     obs["flags"] = [",".join(f) for f in flags]
     obs["correction_ids"] = obs["correction_ids"].map(lambda v: ",".join(_as_list(v)))
 
@@ -202,17 +209,81 @@ def _gap_row_checks(g: dict, t: pd.Series | None, b: pd.Series | None) -> dict[s
     }
 
 
+def _text(v: Any) -> str | None:
+    return None if _missing(v) else str(v)
+
+
+def _citation_checks(g: dict, t: pd.Series | None, b: pd.Series | None) -> dict[str, bool]:
+    """The citations of both figures, and the baseline's preliminary mark, travel into the row."""
+    cited = all(
+        o is None and _missing(g[f"{side}_instrument"]) and _missing(g[f"{side}_url"])
+        if o is None
+        else (_text(g[f"{side}_instrument"]), _text(g[f"{side}_url"]))
+        == (_text(o.get("cited_instrument")), _text(o.get("cited_url")))
+        for side, o in (("target", t), ("baseline", b))
+    )
+    preliminary = (
+        _missing(g["baseline_is_preliminary"])
+        if b is None
+        else bool(g["baseline_is_preliminary"]) == ("preliminary" in _as_list(b["flags"]))
+    )
+    return {"citations_travel": cited and preliminary}
+
+
+def _actuals_by_place(obs: pd.DataFrame) -> dict[tuple, list[dict]]:
+    """Every total actual with a figure, by (place, indicator): what a baseline is chosen from."""
+    total = (obs["sex"].fillna("total") == "total") & (obs["residence"].fillna("total") == "total")
+    actual = obs[(obs["kind"] == "actual") & obs["value"].notna() & total]
+    out: dict[tuple, list[dict]] = {}
+    for a in actual.to_dict("records"):
+        out.setdefault((a["geo_code"], a["indicator_code"]), []).append(a)
+    return out
+
+
+def _basis(a: dict, t: pd.Series) -> str:
+    own = (a["source_id"], _text(a.get("cited_instrument")), _text(a.get("cited_url"))) == (
+        t["source_id"],
+        _text(t.get("cited_instrument")),
+        _text(t.get("cited_url")),
+    )
+    if own:
+        return "target_document"
+    official = a.get("official_statistics")
+    return "official_statistics" if not _missing(official) and bool(official) else "other_source"
+
+
+def _baseline_preferred(g: dict, t: pd.Series | None, actuals: dict[tuple, list[dict]]) -> bool:
+    """The baseline is of the latest actual year before the target's, and no actual of that
+    year comes from a source the view prefers (own document, then official statistics)."""
+    if t is None:
+        return False
+    earlier = [
+        a for a in actuals.get((g["geo_code"], g["indicator_code"]), []) if a["year"] < t["year"]
+    ]
+    if not earlier:
+        return _missing(g["baseline_observation_id"])
+    latest = max(a["year"] for a in earlier)
+    bases = {_basis(a, t) for a in earlier if a["year"] == latest}
+    best = next(b for b in ("target_document", "official_statistics", "other_source") if b in bases)
+    return g["baseline_year"] == latest and g["baseline_basis"] == best
+
+
 def _derive_gap(gap: pd.DataFrame, obs: pd.DataFrame) -> None:
     """gap: each row against the two observations it names (before their flags are joined)."""
     by_id = _first_by(obs, "observation_id")
+    actuals = _actuals_by_place(obs)
 
     def get(oid: Any) -> pd.Series | None:
         return None if _missing(oid) or oid not in by_id.index else by_id.loc[oid]
 
-    checks = [
-        _gap_row_checks(g, get(g["target_observation_id"]), get(g["baseline_observation_id"]))
-        for g in gap.to_dict("records")
-    ]
+    checks = []
+    for g in gap.to_dict("records"):
+        t, b = get(g["target_observation_id"]), get(g["baseline_observation_id"])
+        checks.append(
+            _gap_row_checks(g, t, b)
+            | _citation_checks(g, t, b)
+            | {"baseline_preferred": _baseline_preferred(g, t, actuals)}
+        )
     for name in checks[0] if checks else ():
         gap[name] = [c[name] for c in checks]
     for col in ("baseline_flags", "target_flags", "caveats"):
@@ -273,11 +344,13 @@ def prepare(
     _derive_geo(t["geo"])
     t["geo_2025"]["has_predecessor"] = t["geo_2025"]["code"].isin(t["geo"]["successor_code_2025"])
     t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
-    _derive_sources(t["source_document"], raw)
+    _derive_sources(t["source_document"], raw, t["geo"])
     by_ind = _first_by(t["indicator"], "indicator_code")
     by_src = _first_by(t["source_document"], "source_id")
     if "gap" in t:
         _derive_gap(t["gap"], t["observation"])  # before the observations' flags are joined
+    if "yardstick" in t:
+        derive_yardstick(t["yardstick"], t["observation"], t["geo"])
     _derive_published(t)
     parent = dict(zip(t["geo"]["geo_code"], t["geo"]["parent_code"], strict=True))
     _derive_observations(t["observation"], by_ind, by_src, raw, parent)

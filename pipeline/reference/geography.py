@@ -1,5 +1,10 @@
 """Reference geography: the country, 63 provinces and 696 districts before the 1 July 2025
-reform, the 34 provinces after it, and the resolver that turns a place as written into a code."""
+reform, the 34 provinces after it, and the resolver that turns a place as written into a code.
+
+The `geo` table holds both maps, each row saying which (``map``): the places before the reform
+keep their GSO codes; the 34 provinces since then get codes of their own (``2025:52`` for new
+Gia Lai, whose GSO code 52 was Bình Định's), so a code never names two places. A resolver names
+the places of one map (:meth:`GeoResolver.on_map`)."""
 
 from __future__ import annotations
 
@@ -17,9 +22,17 @@ from pipeline.settings import REFERENCE_DIR
 from pipeline.text.lexicon import load_lexicon
 from pipeline.text.normalise import fold_phrase
 
+# The two maps, as the `geo` table's ``map`` column names them; the country is on both.
+BEFORE_2025 = "before_2025_07"
+FROM_2025 = "from_2025_07"
+BOTH_MAPS = "both"
+MAPS = (BEFORE_2025, FROM_2025)
+NEW_MAP_PREFIX = "2025:"  # geo_code of a province since 1 July 2025: the prefix and its GSO code
+
 
 def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """The `geo` table: country, 63 pre-2025 provinces and 696 districts, GSO codes."""
+    """The `geo` table: the country, 63 pre-2025 provinces and 696 districts (GSO codes), and
+    the 34 provinces since 1 July 2025 (codes ``2025:<GSO code>``); ``map`` says which map."""
     prov = pd.read_csv(reference_dir / "provinces_before_2025_07.csv", dtype=str)
     dist = pd.read_csv(reference_dir / "districts_before_2025_07.csv", dtype=str)
     country = pd.DataFrame(
@@ -73,7 +86,37 @@ def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             "kind": "district",
         }
     )
-    return pd.concat([country, provinces, districts], ignore_index=True)
+    old = pd.concat([country, provinces, districts], ignore_index=True)
+    old["map"] = [BOTH_MAPS] + [BEFORE_2025] * (len(old) - 1)
+    old["map_code"] = old["geo_code"]
+    return pd.concat([old, _new_map_rows(reference_dir, provinces)], ignore_index=True)
+
+
+def _new_map_rows(reference_dir: Path, old_provinces: pd.DataFrame) -> pd.DataFrame:
+    """The provinces since 1 July 2025 as `geo` rows: their own code, the country as parent,
+    themselves as successor, and the region their predecessors share (none where they differ)."""
+    new = pd.read_csv(reference_dir / "provinces_from_2025_07.csv", dtype=str)
+    regions = old_provinces.groupby("successor_code_2025")[["region_vi", "region_en"]].agg(
+        lambda v: v.iloc[0] if v.nunique() == 1 else None
+    )
+    return pd.DataFrame(
+        {
+            "geo_code": NEW_MAP_PREFIX + new["code"],
+            "name_vi": new["name_vi"],
+            "name_en": new["name_en"],
+            "level": "province",
+            "parent_code": "VN",
+            "region_vi": new["code"].map(regions["region_vi"]),
+            "region_en": new["code"].map(regions["region_en"]),
+            "successor_code_2025": new["code"],
+            "successor_name_2025": new["name_vi"],
+            "full_name_vi": new["full_name_vi"],
+            "full_name_en": new["full_name_en"],
+            "kind": new["kind"],
+            "map": FROM_2025,
+            "map_code": new["code"],
+        }
+    )
 
 
 def geo_2025_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
@@ -91,16 +134,32 @@ class GeoResolver:
     words that open a place's name (``tỉnh``, ``huyện``, ``TP.`` …: the lexicon's
     ``geo_prefixes`` by the level they name, and ``geo_abbreviations``). A prefix is ignored
     when names are compared, except where the level it names decides between same-named places.
+
+    A resolver names the places of one map (``map``: the country and the places before the
+    1 July 2025 reform by default); :meth:`on_map` gives the resolver of the other, on which a
+    place's GSO code of that map (``52``) names it too.
     """
 
     geo: pd.DataFrame
     lexicon: dict | None = None  # geo_prefixes, geo_abbreviations, geo_whole
     former: pd.DataFrame | None = None  # geo_former_names.csv: code, former_name_vi, ...
+    map: str = BEFORE_2025
 
     def __post_init__(self) -> None:
         lexicon = self.lexicon if self.lexicon is not None else load_lexicon(REFERENCE_DIR)
+        self.lexicon = lexicon
         if self.former is None:
-            self.former = former_names(REFERENCE_DIR)
+            self.former = former_names(REFERENCE_DIR) if self.map == BEFORE_2025 else None
+        self._maps: dict[str, GeoResolver] = {self.map: self}
+        self._every_map = self.geo
+        if "map" in self.geo.columns:
+            on_map = self.geo["map"].isin([self.map, BOTH_MAPS])
+            self.geo = self.geo[on_map].reset_index(drop=True)
+        self._by_map_code = (
+            dict(zip(self.geo["map_code"], self.geo["geo_code"], strict=True))
+            if "map_code" in self.geo.columns
+            else {}
+        )
         self.prefixes = lexicon["geo_prefixes"]
         self._prefix = _prefix_regex(tuple(w for ws in self.prefixes.values() for w in ws))
         self._prefix_level = {
@@ -146,10 +205,30 @@ class GeoResolver:
             if level == "district" and parent in self._by_code:
                 province = self._by_code[parent]
                 names[code] += [f"{name}, {province}", f"{name} ({province})"]
-        for code, former in zip(self.former["code"], self.former["former_name_vi"], strict=True):
+        former = self.former if self.former is not None else pd.DataFrame(columns=["code"])
+        for code, name in zip(former["code"], former.get("former_name_vi", []), strict=True):
             if code in names:
-                names[code].append(former)
+                names[code].append(name)
         return names
+
+    def on_map(self, name: str) -> GeoResolver:
+        """The resolver of the places on map ``name`` (``before_2025_07`` or ``from_2025_07``),
+        from the same geography and lexicon (built once). Former names are names of places
+        before the reform, so the map since then has none."""
+        if name not in MAPS:
+            raise ValueError(f"map must be one of {MAPS}, not {name!r}")
+        if name not in self._maps:
+            other = GeoResolver(self._every_map, self.lexicon, None, name)
+            other._maps = self._maps
+            self._maps[name] = other
+        return self._maps[name]
+
+    def is_within(self, code: str, parent: str) -> bool:
+        """Whether place ``code`` is ``parent`` itself or lies in it (the country holds every
+        place of the map; a province its districts)."""
+        if code not in self._level or parent not in self._level:
+            return False
+        return code == parent or self._level[parent] == "country" or self._parent[code] == parent
 
     @classmethod
     def of(
@@ -195,6 +274,8 @@ class GeoResolver:
         text = str(value).strip()
         if text in self._by_code:
             return text
+        if text in self._by_map_code:  # a GSO code of this map ('52' since the reform)
+            return self._by_map_code[text]
         codes = self._candidates(text)
         if len(codes) > 1:
             # a bare name means the province when exactly one province has it, not a same-named city

@@ -13,10 +13,12 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.reference import Catalog, GeoResolver
+from pipeline.sources.table_spec import TableSpec
 from pipeline.staging.patterns import after_break
 from pipeline.staging.records import Extraction, Figure, Unmapped
 from pipeline.text import Document, code_points
@@ -34,13 +36,17 @@ _LONGEST_YEAR_LINE = 80  # longer lines are sentences, whose years are their own
 class Context:
     """What a document's sidecar tells its readers: where figures without their own year get
     one (title year, then sidecar default), and the document's place with the resolver that
-    places a table's rows within it."""
+    places a table's rows within it. For a tabular source (a CSV), its ``table:`` spec and the
+    sidecar itself (title and url: what a wide table's figures cite)."""
 
     title_year: int | None
     default_year: int | None
     issued_year: int | None = None
     geo_code: str | None = None
     places: GeoResolver | None = None
+    table: TableSpec | None = None
+    sidecar: dict | None = None
+    file: Path | None = None
 
     def fallback_year(self) -> int | None:
         return self.title_year if self.title_year is not None else self.default_year

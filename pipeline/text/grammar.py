@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from pipeline.errors import ReferenceError
 from pipeline.text.lexicon import load_lexicon
 from pipeline.text.masks import (
     COUNTED,
@@ -107,6 +108,10 @@ class Grammar:
         lex = load_lexicon(reference_dir)
         units_doc = yaml.safe_load((reference_dir / "units.yaml").read_text(encoding="utf-8"))
         self.units: dict[str, Unit] = {u["code"]: Unit(**u) for u in units_doc["units"]}
+        for code, more in (units_doc.get("more_aliases") or {}).items():
+            if code not in self.units:
+                raise ReferenceError(f"units.yaml: more_aliases: unknown unit {code!r}")
+            self.units[code].aliases = [*self.units[code].aliases, *more]
         self.lexicon = lex
         self._compile_comparators(lex)
         aliases = self._compile_units()

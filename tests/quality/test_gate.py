@@ -475,7 +475,10 @@ def test_every_table_and_view_has_a_suite(con):
                UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"""
         ).fetchall()
     }
-    assert set(suites.ALL_SUITES) == relations - {"gap_rows"}  # gap_rows: the view's storage
+    from pipeline import marts
+
+    storage = {f"{view}_rows" for view in marts.VIEWS}  # gap_rows: the storage of view gap
+    assert set(suites.ALL_SUITES) == relations - storage
     assert set(suites.PUBLISHED_SUITES) == {"build_info", "validation_result"}
     files = {p.stem for p in (ROOT / "expectations").glob("*.json")}
     assert files == set(suites.ALL_SUITES)
@@ -631,3 +634,35 @@ def test_great_expectations_loads_without_the_iri_grammars():
         "import importlib.util; assert importlib.util.find_spec('rfc3987_syntax') is not None"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_yardstick_and_baseline_checks_catch_what_they_name(seed_build: Path, tmp_path: Path):
+    """A yardstick pair called more ambitious than it is, a national target left out, a
+    baseline taken from a less preferred source, a citation lost: exactly their checks fail."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copy2(seed_build, wh)
+    con = duckdb.connect(str(wh))
+    kon_tum_doctors = "geo_code = '62' AND indicator_code = 'doctors_per_10000' AND target_year"
+    for sql in (
+        f"UPDATE yardstick_rows SET ambition = 'more_ambitious', falls_short = false "
+        f"WHERE {kon_tum_doctors} = 2025 AND national_value = 15",
+        f"UPDATE yardstick_rows SET falls_short_of_any = false WHERE {kon_tum_doctors} = 2025",
+        f"DELETE FROM yardstick_rows WHERE {kon_tum_doctors} = 2030 AND national_value = 11",
+        # the national life expectancy 2025 target measured against the ministry's estimate
+        "UPDATE gap_rows SET baseline_basis = 'other_source' WHERE geo_code = 'VN' "
+        "AND indicator_code = 'life_expectancy' AND target_year = 2025",
+        "UPDATE gap_rows SET target_instrument = NULL WHERE geo_code = 'VN' "
+        "AND indicator_code = 'healthy_life_years' AND target_year = 2030",
+    ):
+        assert con.execute(sql).fetchone()[0] >= 1
+    con.close()
+    outcome = quality.validate_warehouse(wh, RAW_DIR)
+    assert failed(outcome, "error") == {
+        ("yardstick", "expect_column_values_to_be_in_set(ambition_follows_the_targets)"),
+        ("yardstick", "expect_column_values_to_be_in_set(every_national_target_shown)"),
+        ("gap", "expect_column_values_to_be_in_set(baseline_preferred)"),
+        ("gap", "expect_column_values_to_be_in_set(citations_travel)"),
+    }
+    by_name = {(e["suite"], e["expectation"]): e for e in outcome.errors}
+    shown = by_name[("yardstick", "expect_column_values_to_be_in_set(every_national_target_shown)")]
+    assert shown["n_unexpected"] == 2  # the two 2030 rows left for Kon Tum's doctors
