@@ -173,12 +173,13 @@ class CategoryTableReader(StatReader[CategoryBlock]):
         else:
             return None
         out = []
+        parent = st.lineage_of(self.sd, caption).parent
         for head, name in zip(heads, vi if len(vi) == width else en, strict=True):
             total = st.is_total(self.sd, name)
             indicator = (
                 st.caption_indicator(self.sd, caption)
                 if total
-                else st.match_label(self.sd, fold(head), caption.unit)[0]
+                else st.column_indicator(self.sd, fold(head), caption.unit, parent)
             )
             out.append(CategoryColumn(head, total, indicator))
         return out
@@ -217,7 +218,7 @@ class CategoryTableReader(StatReader[CategoryBlock]):
             consumed[i] = 1
         column = Column(block.year, "actual", False, str(block.year))
         st.reports(self.state, [column])
-        lineage = st.Lineage()
+        lineage = st.lineage_of(self.sd, block.caption)
         for row in rows:
             if len(row.cells) != len(block.columns):
                 what = st.printed_label(self.sd, row.label) or "an unlabelled row"

@@ -56,6 +56,7 @@ class StatWords:
     count_prefix: str  # 'số'
     splits: dict[str, tuple[str, str]]  # lower-cased word (diacritics kept) -> (axis, value)
     whole: frozenset[str]  # folded names of a whole place ('toàn tỉnh', 'cả nước')
+    totals: frozenset[str]  # folded words for a total ('tổng số', 'total')
     header_filler: re.Pattern[str]  # header words naming no column ('Chia ra - Of which')
     total_line: re.Pattern[str]  # a header line opening with a total word ('Tổng số   Chia ra')
     header_scan: re.Pattern[str]  # header_line, at a line start and to its end
@@ -95,6 +96,7 @@ def stat_words(grammar: Grammar) -> StatWords:
         count_prefix=fold_phrase(stats["count_prefix"][0]) if stats["count_prefix"] else "",
         splits=splits,
         whole=frozenset(fold_phrase(w) for ws in lex["geo_whole"].values() for w in ws),
+        totals=frozenset(fold_phrase(w) for w in lex["statistics_splits"]["total"]),
         header_filler=re.compile(_alternation(stats["header_filler"])),
         total_line=re.compile(
             rf"[ \t]*(?:{_alternation(lex['statistics_splits']['total'])})"

@@ -183,10 +183,29 @@ class Lineage:
     """What the rows above a row tell it: the indicator of the row just above (a 'Trong đó' row
     naming it again is a part of it), and the last count row with its unit in parentheses
     ('Giường bệnh (Giường)'), whose rows without a unit below it count its parts ('Bệnh viện -
-    Hospital': beds in hospitals, not hospitals)."""
+    Hospital': beds in hospitals, not hospitals). A table whose title names a count ('Số giường
+    bệnh', 'Số cơ sở khám, chữa bệnh') starts with its title as that parent, and its total row
+    ('TỔNG SỐ - TOTAL') holds the title's indicator."""
 
     previous: str = ""
     parent: str = ""  # folded label of that count row, '' when the rows above have none
+    total: str = ""  # the indicator of the title's count: what a total row holds
+
+
+def lineage_of(sd: StatDoc, caption: Caption) -> Lineage:
+    """The lineage a table's first row starts with: its title's count as the parent, if the
+    title names one indicator counted in ``count``."""
+    choice = caption_indicator(sd, caption)
+    if isinstance(choice, str) or sd.state.catalog.indicators[choice.code].unit != "count":
+        return Lineage()
+    return Lineage(parent=caption.folded, total=choice.code)
+
+
+def is_total_label(sd: StatDoc, folded: str) -> bool:
+    """Whether a folded row label is wholly words for the total, in one or two languages
+    ('TỔNG SỐ - TOTAL', 'Tổng số')."""
+    parts = [" ".join(p.split()) for p in _DASHED.split(folded.strip(" -"))]
+    return bool(parts) and all(p in sd.words.totals for p in parts)
 
 
 def row_indicator(
@@ -199,6 +218,9 @@ def row_indicator(
     the catalog names that part with its parent ('Số cơ sở y tế' / 'Bệnh viện' is the number of
     hospitals; 'Giường bệnh' / 'Bệnh viện' is no indicator)."""
     parent, previous = lineage.parent, lineage.previous
+    if lineage.total and is_total_label(sd, label):
+        lineage.previous = lineage.total
+        return lineage.total, "", ""
     if unit.code is None and parent:
         choice, matched = _part_of(sd, label, parent)
     else:
@@ -213,6 +235,16 @@ def row_indicator(
     if is_part_of_row(sd, label) and choice.code == previous:
         return None, "part_of_row", f"a part of the row above, not {choice.code} itself"
     return choice.code, "", ""
+
+
+def column_indicator(sd: StatDoc, label: str, unit: RowUnit, parent: str) -> Match | str:
+    """The indicator a category column's folded header names: its own; or, under a title that
+    names a count (``parent``, see ``lineage_of``), the part of that count the catalog names
+    with it ('Số cơ sở y tế' / 'Bệnh viện': hospitals; 'Số giường bệnh' / 'Bệnh viện': beds in
+    hospitals, no indicator)."""
+    if parent:
+        return _part_of(sd, label, parent)[0]
+    return match_label(sd, label, unit)[0]
 
 
 def _part_of(sd: StatDoc, label: str, parent: str) -> tuple[Match | str, bool]:

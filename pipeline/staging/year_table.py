@@ -33,6 +33,7 @@ from pipeline.staging.stat_tables import (
     caption_indicator,
     emit_stat_row,
     folded_label,
+    lineage_of,
     paren_unit,
     place_of,
     printed_label,
@@ -111,7 +112,7 @@ class YearTableReader(StatReader[YearBlock]):
             consumed[i] = 1
         reports(self.state, block.columns)
         indicator = caption_indicator(self.sd, caption) if places else None
-        lineage = Lineage()
+        lineage = lineage_of(self.sd, caption)
         for row in rows:
             if places:
                 self._place_row(row, block, caption, indicator)

@@ -111,3 +111,30 @@ Tỷ lệ sinh tại cơ sở y tế   98   99   99
 def test_a_plan_table_is_no_statistics_table(read_page) -> None:
     ex, _doc = read_page(PLAN, "Lai Châu")
     assert "category_table" not in {f.reader for f in ex.figures}
+
+
+BEDS_BY_FACILITY = """\
+248   Số giường bệnh năm 2022 phân theo huyện/thành phố
+      Number of patient beds in 2022 by district
+                                                             ĐVT: Giường - Unit: Bed
+                                Tổng số      Bệnh viện     Trạm y tế
+                                                           xã, phường
+                                Total        Hospital      Medical
+                                                           service units
+TỔNG SỐ                          2.845        2.310           490
+Thành phố Kon Tum - Kon Tum city  1.905        1.750           155
+Huyện Đắk Glei - Dak Glei district  120           80            25
+"""
+
+
+def test_a_kind_of_facility_under_a_beds_title_counts_beds(read_page) -> None:
+    """Under a title counting beds, the 'Bệnh viện' and 'Trạm y tế' columns hold beds in them:
+    no hospitals_total of 2,310 (which would stop the build), no stations."""
+    ex, _doc = read_page(BEDS_BY_FACILITY, "Kon Tum")
+    got = {(f.geo_code, f.indicator_code): f.value for f in ex.figures}
+    assert got == {
+        ("62", "patient_beds_total"): 2845.0,
+        ("608", "patient_beds_total"): 1905.0,
+        ("610", "patient_beds_total"): 120.0,
+    }
+    assert {u.reason_code for u in ex.unmapped} == {"no_indicator"}

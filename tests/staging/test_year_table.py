@@ -167,6 +167,43 @@ def test_a_row_under_a_count_row_counts_a_part_of_it(read_page) -> None:
     assert [f.preliminary for f in figures(ex, "doctors_total")] == [False, False, True]
 
 
+TITLED_COUNTS = """\
+268   Số cơ sở khám, chữa bệnh do địa phương quản lý
+      Number of health establishments under local management
+                                                    Cơ sở - Establishment
+                                        2019      2020    Sơ bộ - Prel. 2021
+TỔNG SỐ - TOTAL                        13.547    13.539    13.512
+Bệnh viện - Hospital                    1.096     1.085     1.102
+Bệnh viện điều dưỡng và phục hồi chức năng
+Sanatorium and rehabilitation hospital     47        45        44
+Trạm y tế xã, phường, cơ quan, xí nghiệp
+Medical service units                  11.851    11.863    11.856
+
+269   Số giường bệnh do địa phương quản lý
+      Number of patient beds under local management
+                                                    Giường - Bed
+                                        2019      2020    Sơ bộ - Prel. 2021
+TỔNG SỐ - TOTAL                       274.600   283.900   291.200
+Bệnh viện - Hospital                  226.300   234.700   241.900
+Trạm y tế xã, phường, cơ quan, xí nghiệp
+Medical service units                  33.000    33.700    34.000
+"""
+
+
+def test_rows_under_a_title_naming_a_count_are_its_parts(read_page) -> None:
+    """A title naming a count is the parent of the rows without a unit: 'Bệnh viện' under
+    establishments counts hospitals, under beds it counts beds (never 226,300 hospitals); the
+    'TỔNG SỐ - TOTAL' row holds the title's own indicator; sanatoria are not hospitals."""
+    ex, _doc = read_page(TITLED_COUNTS, "Việt Nam")
+    assert values(ex, "health_establishments_total") == {2019: 13547, 2020: 13539, 2021: 13512}
+    assert values(ex, "hospitals_total") == {2019: 1096, 2020: 1085, 2021: 1102}
+    assert values(ex, "rehabilitation_hospitals_total") == {2019: 47, 2020: 45, 2021: 44}
+    assert values(ex, "commune_health_stations_total")[2019] == 11851
+    assert values(ex, "patient_beds_total") == {2019: 274600, 2020: 283900, 2021: 291200}
+    assert len(ex.figures) == 15  # nothing from the beds table's parts
+    assert sum(u.reason_code == "part_of_row" for u in ex.unmapped) == 2
+
+
 # ------------------------------------------------------------------------------ places by row
 
 DISTRICTS = """\
