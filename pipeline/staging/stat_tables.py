@@ -291,7 +291,8 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
 
     ``texts`` are the row's label lines: each is tried whole, then without its English half
     ('Huyện Đà Bắc - Da Bac district'), a row number ('1. Thành phố …') and a trailing dash
-    taken off; a row naming the whole ('Tổng số', 'Toàn tỉnh') is the document's place.
+    taken off; a row naming the whole ('Tổng số', 'TỔNG SỐ - TOTAL', 'Toàn tỉnh') is the
+    document's place.
     """
     ctx = sd.state.context
     if ctx.places is None or ctx.geo_code is None:
@@ -301,9 +302,9 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
         name = _FOOTNOTE_MARK.sub("", _ROW_NUMBER.sub("", text)).strip(" \t-|")
         if not name:
             continue
-        if is_total(sd, name):
-            return RowPlace(name, ctx.geo_code), ""
         parts = _DASHED.split(name)
+        if all(is_total(sd, part) for part in parts):  # 'Tổng số', 'TỔNG SỐ - TOTAL'
+            return RowPlace(name, ctx.geo_code), ""
         for n in range(len(parts), 0, -1):
             candidate = " - ".join(parts[:n])
             placed = ctx.places.within(ctx.geo_code, candidate)

@@ -121,7 +121,7 @@ BEDS_BY_FACILITY = """\
                                                            xã, phường
                                 Total        Hospital      Medical
                                                            service units
-TỔNG SỐ                          2.845        2.310           490
+TỔNG SỐ - TOTAL                  2.845        2.310           490
 Thành phố Kon Tum - Kon Tum city  1.905        1.750           155
 Huyện Đắk Glei - Dak Glei district  120           80            25
 """
@@ -129,7 +129,8 @@ Huyện Đắk Glei - Dak Glei district  120           80            25
 
 def test_a_kind_of_facility_under_a_beds_title_counts_beds(read_page) -> None:
     """Under a title counting beds, the 'Bệnh viện' and 'Trạm y tế' columns hold beds in them:
-    no hospitals_total of 2,310 (which would stop the build), no stations."""
+    no hospitals_total of 2,310 (which would stop the build), no stations; the total row in two
+    languages is the province."""
     ex, _doc = read_page(BEDS_BY_FACILITY, "Kon Tum")
     got = {(f.geo_code, f.indicator_code): f.value for f in ex.figures}
     assert got == {
