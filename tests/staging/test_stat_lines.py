@@ -53,6 +53,12 @@ def cells_of(text: str) -> tuple[list[str], str, bool]:
         ("Giường bệnh tính bình quân 1 vạn dân số 49,85 52,10", ["49,85", "52,10"], None, False),
         ("Tỷ lệ trẻ sơ sinh có trọng lượng dưới 2500 gram", [], None, False),
         ("Bác sĩ bình quân 1 vạn dân (Người)", [], None, False),
+        # a district named by a number: the number is the name's ('Quận 1 - District 1')
+        ("Quận 1 - District 1   6.240   6.310", ["6.240", "6.310"], "Quận 1 - District 1", False),
+        ("Quận 10", [], "Quận 10", False),
+        ("3. Q. 3   3.120", ["3.120"], "3. Q. 3", False),
+        # after a name, 'district' closes it: the number is a cell
+        ("Quận Gò Vấp - Go Vap district 780 815", ["780", "815"], None, False),
     ],
 )
 def test_the_cells_that_end_a_line(text: str, cells: list[str], label, value_only: bool) -> None:
