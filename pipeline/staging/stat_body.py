@@ -84,8 +84,15 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             break  # prose after the table
         if places and row.label and _separate_places(sd, row, line, cells.label_end):
             row = BodyRow()
-        elif not places and row.label and cells.spans and _opens_row(sd, line, cells.label_end):
-            row = BodyRow()  # the words above were a row without figures, not this label's
+        elif (
+            not places
+            and row.label
+            and (cells.spans or _english_only(sd, row))
+            and _opens_row(sd, line, cells.label_end)
+        ):
+            # the words above were a row without figures, or the English half of the row
+            # above printed after its figures: not this label's
+            row = BodyRow()
         add_label(sd, row, line, cells.label_end)
         if cells.spans:
             row.cells += cells.spans
@@ -118,6 +125,13 @@ def _opens_row(sd: StatDoc, line: Line, label_end: int) -> bool:
     return (
         bool(words) and words[0].isupper() and any(ch.isalpha() and ord(ch) > 127 for ch in words)
     )
+
+
+def _english_only(sd: StatDoc, row: BodyRow) -> bool:
+    """Whether a row's label so far has no Vietnamese letter ('Doctors per 10000 inhabitants
+    Person' under the row whose figures stood on its Vietnamese line)."""
+    text = sd.state.doc.text
+    return not any(ord(ch) > 127 and ch.isalpha() for a, b in row.label for ch in text[a:b])
 
 
 def _is_note(line: Line) -> bool:

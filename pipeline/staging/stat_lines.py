@@ -79,6 +79,8 @@ def stat_words(grammar: Grammar) -> StatWords:
     stats = lex["statistics"]
     prelim = _alternation(stats["preliminary"])
     piece = rf"(?:{prelim}|\.|-|:|\|)"
+    # the head of a unit column before the year columns ('Đơn vị tính   2019 2020', 'Unit')
+    unit_head = rf"(?:(?:{_alternation(stats['unit_line'])})[ \t]+)?"
     splits: dict[str, tuple[str, str]] = {}
     for value, words in lex["statistics_splits"].items():
         axis = "sex" if value in ("male", "female") else "residence"
@@ -86,7 +88,7 @@ def stat_words(grammar: Grammar) -> StatWords:
             splits[" ".join(w.lower().split())] = ("any" if value == "total" else axis, value)
     return StatWords(
         preliminary=re.compile(prelim),
-        header_line=re.compile(rf"\s*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))\s*)+"),
+        header_line=re.compile(rf"\s*{unit_head}(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))\s*)+"),
         year_label=re.compile(rf"\s*(?:{piece}\s*)*((?:19|20)\d\d)\s*"),
         noise=re.compile("|".join(f"(?:{p})" for p in lex["statistics_noise_patterns"])),
         unit_line=re.compile(
@@ -109,7 +111,9 @@ def stat_words(grammar: Grammar) -> StatWords:
             rf"[ \t]*(?:{_alternation(lex['statistics_splits']['total'])})"
             r"(?:[ \t:-]*(?=\n|\Z)|[ \t]{2,}|[ \t]+-[ \t]+)"
         ),
-        header_scan=re.compile(rf"[ \t]*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))[ \t]*)+(?=\n|\Z)"),
+        header_scan=re.compile(
+            rf"[ \t]*{unit_head}(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))[ \t]*)+(?=\n|\Z)"
+        ),
     )
 
 

@@ -85,6 +85,9 @@ def test_a_number_whose_label_mask_runs_on_into_the_next_line_is_a_cell() -> Non
         ("  2016 2018 2020 2021 Sơ bộ 2022", [2016, 2018, 2020, 2021, 2022], True),
         ("2021      2022     Sơ bộ - Prel. 2023", [2021, 2022, 2023], True),
         ("2019 |", [2019], False),
+        # the head of a unit column before the years (a yearbook's overview table)
+        ("   Đơn vị tính     2019    2020    2021    Sơ bộ", [2019, 2020, 2021], True),
+        ("   Unit                                    Prel. 2022", [2022], True),
     ],
 )
 def test_year_header_lines(text: str, years: list[int], prelim: bool) -> None:
@@ -93,7 +96,17 @@ def test_year_header_lines(text: str, years: list[int], prelim: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2.016", "1985 1986", "Kế hoạch 2025", "-", "2019 31,2 34,0", "2016 - 2020"]
+    "text",
+    [
+        "2.016",
+        "1985 1986",
+        "Kế hoạch 2025",
+        "-",
+        "2019 31,2 34,0",
+        "2016 - 2020",
+        "Đơn vị tính - Unit: %",
+        "Unit",
+    ],
 )
 def test_lines_that_are_no_year_header(text: str) -> None:
     sd, state = lines(text)

@@ -204,6 +204,34 @@ def test_rows_under_a_title_naming_a_count_are_its_parts(read_page) -> None:
     assert sum(u.reason_code == "part_of_row" for u in ex.unmapped) == 2
 
 
+OVERVIEW = """\
+1     Một số chỉ tiêu kinh tế - xã hội chủ yếu
+      Some key socio-economic indicators
+                                      Đơn vị tính          2020       2021       Sơ bộ
+                                      Unit                                       Prel. 2022
+Dân số trung bình                     Nghìn người       8.246,5    8.330,8    8.435,7
+Average population                    Thous. persons
+Số cơ sở y tế                         Cơ sở                 712        715        718
+Health establishments                 Establishment
+Số bác sĩ bình quân 1 vạn dân         Người               25,30      25,86      26,09
+Doctors per 10000 inhabitants         Person
+Tỷ lệ trẻ em dưới 1 tuổi được
+tiêm chủng đầy đủ                     %                    97,5       96,8       98,0
+Rate of under-one-year children fully vaccinated
+"""
+
+
+def test_a_unit_column_between_label_and_years(read_page) -> None:
+    """The overview table's unit column: 'Đơn vị tính' heads it on the year header's line, each
+    row prints its unit between its label and its figures, and its English half after them."""
+    ex, _doc = read_page(OVERVIEW, "Hà Nội")
+    assert values(ex, "health_establishments_total") == {2020: 712, 2021: 715, 2022: 718}
+    assert values(ex, "doctors_per_10000")[2022] == 26.09
+    assert values(ex, "full_immunisation_under1") == {2020: 97.5, 2021: 96.8, 2022: 98.0}
+    assert len(ex.figures) == 9  # the population row names no indicator
+    assert [f.preliminary for f in figures(ex, "doctors_per_10000")] == [False, False, True]
+
+
 # ------------------------------------------------------------------------------ places by row
 
 DISTRICTS = """\
