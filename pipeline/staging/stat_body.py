@@ -2,10 +2,12 @@
 columns are known in number: each row is its label's lines and its cells, on the label's last
 line or one per line (both in one table).
 
-A row ends once it has a cell per column; words arriving before that end it without all its
-figures (the reader reports it). A dash or ellipsis takes a column. Page furniture, page-number
-strips and lone table or page numbers between rows are passed over; the table ends at a consumed
-line, at the header of the next table, at a footnote ('* Ghi chú …') or at prose.
+A row ends once it has a cell per column, or at the end of its label's line if its cells stand
+there (a blank cell printed as spaces leaves it short); words arriving before that end it
+without all its figures (the reader reports it). A dash or ellipsis takes a column. Page
+furniture, page-number strips and lone table or page numbers between rows are passed over; the
+table ends at a consumed line, at the header of the next table, at a footnote ('* Ghi chú …')
+or at prose.
 """
 
 from __future__ import annotations
@@ -96,9 +98,10 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
         add_label(sd, row, line, cells.label_end)
         if cells.spans:
             row.cells += cells.spans
-            if len(row.cells) >= width:
-                rows.append(row)
-                row, end = BodyRow(), i + 1
+            # a row printed on its label's line ends there: with too few cells its blanks
+            # were spaces, and a page number below is none of its figures
+            rows.append(row)
+            row, end = BodyRow(), i + 1
     if row.cells:
         rows.append(row)
         end = row.lines[-1] + 1

@@ -412,3 +412,26 @@ def test_a_row_without_figures_is_no_part_of_the_next_label(read_page) -> None:
         "full_immunisation_under1",
     }
     assert len(ex.figures) == 10
+
+
+BLANK_CELL = """\
+14    Tỷ lệ xã đạt tiêu chí quốc gia về y tế phân theo huyện
+      Rate of communes meeting national criteria of commune health by district
+                                                           Đơn vị tính - Unit: %
+                                  2019      2020      2021
+TOÀN TỈNH - WHOLE PROVINCE        55,65     60,87     66,96
+Huyện Nậm Pồ - Nam Po district    46,67               53,33
+
+
+
+                                                           93
+"""
+
+
+def test_a_row_short_of_a_blank_cell_takes_no_page_number(read_page) -> None:
+    """A blank cell printed as spaces leaves a row two figures for three years: which year is
+    blank cannot be told, and the printed page number below is none of its figures."""
+    ex, _doc = read_page(BLANK_CELL, "Điện Biên")
+    assert {f.geo_code for f in ex.figures} == {"11"}
+    assert 93.0 not in {f.value for f in ex.figures}
+    assert [u.reason_code for u in ex.unmapped] == ["cells_mismatch"]
