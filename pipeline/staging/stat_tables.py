@@ -315,6 +315,30 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
     return None, reason or "the row names no place"
 
 
+def row_split(sd: StatDoc, text: str) -> tuple[str, str] | None:
+    """The split a row label names wholly, in one or two languages ('Nam - Male' -> ('sex',
+    'male'), 'Tổng số - Total' -> ('any', 'total')), or None."""
+    found = {sd.words.splits.get(" ".join(part.lower().split())) for part in _DASHED.split(text)}
+    if len(found) != 1 or None in found:
+        return None
+    return found.pop()
+
+
+def split_column(column: Column, axis: str, value: str) -> Column:
+    """A year column of a row that is a split ('Nam': its figures are the males')."""
+    sex = value if axis == "sex" else column.sex
+    residence = value if axis == "residence" else column.residence
+    return Column(
+        column.year,
+        column.kind,
+        column.is_estimate,
+        column.header,
+        column.preliminary,
+        sex,
+        residence,
+    )
+
+
 def is_total(sd: StatDoc, text: str) -> bool:
     """Whether a header or row label is wholly a word for the total ('Tổng số', 'TOTAL')."""
     return sd.words.splits.get(" ".join(text.lower().split()), ("", ""))[1] == "total"

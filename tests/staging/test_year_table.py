@@ -435,3 +435,34 @@ def test_a_row_short_of_a_blank_cell_takes_no_page_number(read_page) -> None:
     assert {f.geo_code for f in ex.figures} == {"11"}
     assert 93.0 not in {f.value for f in ex.figures}
     assert [u.reason_code for u in ex.unmapped] == ["cells_mismatch"]
+
+
+SPLIT_ROWS = """\
+25    Tỷ suất chết của trẻ em dưới 1 tuổi phân theo giới tính và thành thị, nông thôn
+      Infant mortality rate by sex and residence
+                                                           Đơn vị tính - Unit: ‰
+                                  2020      2021     Sơ bộ - Prel. 2022
+Tổng số - Total                   12,4      12,2      12,0
+Phân theo giới tính - By sex
+Nam - Male                        13,9      13,7      13,5
+Nữ - Female                       10,8      10,6      10,4
+Phân theo thành thị, nông thôn - By residence
+Thành thị - Urban                  8,1       7,9       7,8
+Nông thôn - Rural                 13,7      13,5      13,3
+"""
+
+
+def test_rows_that_split_the_titles_indicator(read_page) -> None:
+    """Years as columns, the rows the whole, the sexes and the areas of the title's one
+    indicator."""
+    ex, _doc = read_page(SPLIT_ROWS, "Thái Nguyên")
+    got = {(f.year, f.sex, f.residence): f.value for f in ex.figures if f.year == 2022}
+    assert got == {
+        (2022, "total", "total"): 12.0,
+        (2022, "male", "total"): 13.5,
+        (2022, "female", "total"): 10.4,
+        (2022, "total", "urban"): 7.8,
+        (2022, "total", "rural"): 13.3,
+    }
+    assert {f.indicator_code for f in ex.figures} == {"infant_mortality_rate"}
+    assert len(ex.figures) == 15 and not ex.unmapped
