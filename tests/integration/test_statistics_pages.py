@@ -34,11 +34,14 @@ def expected(slug: str, folder: Path = STATISTICS) -> dict:
 
 
 def build_pages(
-    folder: Path, slugs: list[str], factory: pytest.TempPathFactory
+    folder: Path, slugs: list[str], factory: pytest.TempPathFactory, beside: Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The pages ``slugs`` of ``folder`` dropped into a raw folder with their sidecars and built
-    into one validated warehouse: (observation, unmapped)."""
+    """The pages ``slugs`` of ``folder`` dropped into a raw folder with their sidecars (beside
+    the documents of ``beside``, if given) and built into one validated warehouse:
+    (observation, unmapped)."""
     raw = factory.mktemp("raw")
+    if beside is not None:
+        shutil.copytree(beside, raw, dirs_exist_ok=True)
     for slug in slugs:
         for suffix in (".txt", ".yaml"):
             shutil.copy(folder / f"{slug}{suffix}", raw / f"{slug}{suffix}")

@@ -1,6 +1,6 @@
 """Review pages: more synthetic yearbook, census and portal pages in shapes the first set did not
-cover (``tests/staging/statistics/review``, see its README), built together through the real
-quality gate, once, and checked as a hidden set of real pages would be: per page, the share of
+cover (``tests/staging/statistics/review``, see its README), dropped beside the seed plans and
+built together through the real quality gate, once, and checked as a hidden set of real pages would be: per page, the share of
 its figures read with the right place, year, kind, unit and value (at least 90%), no figure on a
 wrong place, with a wrong value, or read where none is printed, and the lines it leaves unmapped
 left so. The build itself must not stop: a page misread into an implausible figure would stop
@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.settings import RAW_DIR
 from tests.integration.test_statistics_pages import KEY, RECALL, _figures, build_pages, expected
 
 REVIEW = Path(__file__).resolve().parents[1] / "staging" / "statistics" / "review"
@@ -25,7 +26,29 @@ SAME_FIGURE = ["line", "indicator", "year", "kind", "value", "sex", "residence"]
 SAME_CELL = ["line", "indicator", "year", "kind", "geo_code", "sex", "residence"]  # but the value
 
 # (test, page) -> why it is expected to fail: each a known gap, described in the README
-XFAIL: dict[tuple[str, str], str] = {}
+_THU_DUC = (
+    "the reference holds Thủ Đức city (769, formed 2021 from Quận 2, Quận 9 and Quận Thủ Đức) "
+    "but not the three districts it replaced: 'Quận Thủ Đức' resolves to the city by name, so "
+    "the former district's figures land on the city; telling them apart needs the dissolved "
+    "units in the geography (pipeline/reference, districts CSV), outside the statistics readers"
+)
+_APOSTROPHE = (
+    "data/reference/districts_before_2025_07.csv prints five names with a doubled apostrophe "
+    "(Ea H''leo, Cư M''gar, M''Đrắk, Ia H'' Drai, Đắk R''Lấp), a CSV quoting slip, so the "
+    "printed 'Ea H'leo' is no place of the reference: 3 of 11 rows unplaced (never misplaced)"
+)
+_CENSUS = (
+    "rural-census result tables (numbered indicator rows, a unit column, columns by kind of "
+    "commune, SPACE as thousands separator, the year only in the sidecar title) are a layout "
+    "no reader knows yet: nothing is read (nothing wrongly either)"
+)
+XFAIL: dict[tuple[str, str], str] = {
+    ("exact", "r01-tp-ho-chi-minh-ngtk-2020-giuong-benh-theo-quan-huyen"): _THU_DUC,
+    ("unmapped", "r01-tp-ho-chi-minh-ngtk-2020-giuong-benh-theo-quan-huyen"): _THU_DUC,
+    ("recall", "r03-dak-lak-ngtk-2021-bac-si-theo-huyen"): _APOSTROPHE,
+    ("recall", "r13-son-la-dtnn-2020-he-thong-y-te-theo-loai-xa"): _CENSUS,
+    ("unmapped", "r13-son-la-dtnn-2020-he-thong-y-te-theo-loai-xa"): _CENSUS,
+}
 
 
 def _params(test: str, pages: list[str]) -> list:
@@ -42,8 +65,9 @@ def _params(test: str, pages: list[str]) -> list:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every review page built into one validated warehouse: (observation, unmapped)."""
-    return build_pages(REVIEW, PAGES, tmp_path_factory)
+    """Every review page dropped into a copy of ``data/raw`` beside the seed plans, as a new
+    page would be, and built into one validated warehouse: (observation, unmapped)."""
+    return build_pages(REVIEW, PAGES, tmp_path_factory, beside=RAW_DIR)
 
 
 def score(built: tuple[pd.DataFrame, pd.DataFrame], slug: str) -> dict:
