@@ -16,7 +16,15 @@ from pipeline.reference import Match
 from pipeline.staging.cells import Cell
 from pipeline.staging.columns import Column
 from pipeline.staging.records import Unmapped
-from pipeline.staging.rows import LabelledRow, RowLabel, RowPlace, RowUnit, choose, emit_row
+from pipeline.staging.rows import (
+    LabelledRow,
+    RowLabel,
+    RowPlace,
+    RowUnit,
+    choose,
+    counts_a_share,
+    emit_row,
+)
 from pipeline.staging.stat_lines import StatDoc, is_noise, is_page_strip
 from pipeline.staging.state import DocumentState, Line
 from pipeline.text import fold_phrase, phrase_regex
@@ -175,7 +183,10 @@ def match_label(
         matches = catalog.match(label, context=context, has_denominator=has_den)
     if not matches and not has_den and sd.words.count_prefix:
         matches = catalog.match(f"{sd.words.count_prefix} {label.strip()}")
-    return choose(catalog, matches, unit.code), bool(matches)
+    choice = choose(catalog, matches, unit.code)
+    if not isinstance(choice, str) and counts_a_share(state, choice.code, unit, label):
+        return f"a count of what {choice.code} is the share of", True
+    return choice, bool(matches)
 
 
 @dataclass(slots=True)

@@ -466,3 +466,46 @@ def test_rows_that_split_the_titles_indicator(read_page) -> None:
     }
     assert {f.indicator_code for f in ex.figures} == {"infant_mortality_rate"}
     assert len(ex.figures) == 15 and not ex.unmapped
+
+
+COUNTS_OF_SHARES = """\
+250. Một số chỉ tiêu về y tế
+Some indicators on health
+2020 2021
+Sơ bộ - Prel. 2022
+Số xã/phường/thị trấn đạt tiêu chí quốc gia về y tế (Xã)
+Number of communes meeting national criteria of commune health (Commune)
+150 158 165
+Tỷ lệ xã/phường/thị trấn đạt tiêu chí quốc gia về y tế (%)
+Rate of communes meeting national criteria of commune health (%)
+87,2 91,9 95,9
+Số trạm y tế xã có bác sĩ (Trạm)
+Number of commune health stations having doctors (Station)
+165 168 170
+"""
+
+VACCINATED_BY_DISTRICT = """\
+258   Số trẻ em dưới 1 tuổi được tiêm chủng đầy đủ các loại vắc xin
+      phân theo huyện/thị xã/thành phố
+                                                           ĐVT: Trẻ em - Unit: Child
+                                  2020      2021     Sơ bộ - Prel. 2022
+TOÀN TỈNH - WHOLE PROVINCE       13.980    13.420    13.610
+Thành phố Yên Bái - Yen Bai city  1.520     1.480     1.505
+"""
+
+
+def test_a_count_is_never_read_as_the_share_of_what_it_counts(read_page) -> None:
+    """'Số xã đạt tiêu chí … (Xã)' counts communes (165), 'Số trẻ em … được tiêm chủng đầy đủ'
+    children (13,610): neither is the percentage its words also name (which, above 100, would
+    stop the build); 'Số trạm y tế xã có bác sĩ' counts stations with a doctor, not all."""
+    ex, _doc = read_page(COUNTS_OF_SHARES, "Yên Bái")
+    assert values(ex, "communes_meeting_national_health_criteria") == {
+        2020: 87.2,
+        2021: 91.9,
+        2022: 95.9,
+    }
+    assert values(ex, "health_stations_with_doctor_total") == {2020: 165, 2021: 168, 2022: 170}
+    assert not figures(ex, "commune_health_stations_total")
+    ex, _doc = read_page(VACCINATED_BY_DISTRICT, "Yên Bái")
+    assert not ex.figures
+    assert len(ex.unmapped) == 2
