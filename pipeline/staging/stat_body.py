@@ -6,8 +6,8 @@ A row ends once it has a cell per column, or at the end of its label's line if i
 there (a blank cell printed as spaces leaves it short); words arriving before that end it
 without all its figures (the reader reports it). A dash or ellipsis takes a column. Page
 furniture, page-number strips and lone table or page numbers between rows are passed over; the
-table ends at a consumed line, at the header or unit line of the next table ('ĐVT: Giường'), at
-a footnote ('* Ghi chú …') or at prose.
+table ends at a consumed line, at the header, unit line or title of the next table ('ĐVT:
+Giường', '… phân theo huyện'), at a footnote ('* Ghi chú …') or at prose.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             continue
         if sd.state.consumed[i] or starts_header(sd, line) or _is_note(line):
             break
-        if sd.words.unit_line.match(line.folded):
-            break  # the unit line of the next table's caption: its title above is no row
+        if sd.words.unit_line.match(line.folded) or sd.words.by_place.search(line.folded):
+            break  # the unit line or title of the next table ('… phân theo huyện'): no row
         cells = sd.cells(line)
         if cells.value_only:
             if row.label:  # else a page or table number between rows

@@ -509,3 +509,23 @@ def test_a_count_is_never_read_as_the_share_of_what_it_counts(read_page) -> None
     ex, _doc = read_page(VACCINATED_BY_DISTRICT, "Yên Bái")
     assert not ex.figures
     assert len(ex.unmapped) == 2
+
+
+TITLE_WITHOUT_UNIT_LINE = """\
+247   Số bác sĩ bình quân 1 vạn dân phân theo huyện
+                                  2019      2020      2021     Sơ bộ - Prel. 2022
+TOÀN TỈNH - WHOLE PROVINCE        9,12      9,40      9,85      10,12
+14    Hệ thống y tế
+      phân theo đơn vị hành chính
+                                   Số xã       Tỷ lệ              Số xã       Tỷ lệ
+                                   (Xã)        (%)                (Xã)        (%)
+TOÀN TỈNH                          13          11,30              50          43,48
+"""
+
+
+def test_the_next_tables_title_ends_a_table(read_page) -> None:
+    """The next table's title ('… phân theo đơn vị hành chính') ends the table above even
+    without a unit line: its four columns are not the four years above."""
+    ex, _doc = read_page(TITLE_WITHOUT_UNIT_LINE, "Điện Biên")
+    assert values(ex, "doctors_per_10000") == {2019: 9.12, 2020: 9.40, 2021: 9.85, 2022: 10.12}
+    assert len(ex.figures) == 4
