@@ -37,6 +37,8 @@ _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
 _DASHED = re.compile(r"\s+-\s+")
 _FIRST_PART = re.compile(r"^\s*(.+?)(?:\s+-\s+|\s*$)")  # 'Người' of 'Người - Person'
+_PIECES = re.compile(r"\s{2,}")  # header cells on a line
+_LANGUAGES = re.compile(r"\s+-\s+|^\s*-\s*|\s*-\s*$")  # 'Tổng số - Total'
 _FOOTNOTE_MARK = re.compile(r"\(\W{0,3}\)|\*+(?=\s|$)")  # 'Huyện Mường Tè(*)', 'Mường Lay**'
 
 
@@ -157,6 +159,35 @@ def paren_unit(sd: StatDoc, a: int, b: int) -> RowUnit:
         if code is not None:
             return RowUnit(state.printed(m.start(1), m.end(1)), code, kind)
     return RowUnit()
+
+
+def header_groups(sd: StatDoc, lines: list[int]) -> tuple[list[str], list[str]]:
+    """Column headers one word group per line or several per line, in Vietnamese and in
+    English, in order: a piece (cells are parted by runs of spaces, languages by ' - ') opening
+    with a capital letter opens a group, one in lower case continues the last group of its
+    language; unit lines and filler words ('Chia ra - Of which') name no column."""
+    groups: dict[bool, list[str]] = {True: [], False: []}
+    for i in lines:
+        line = sd.state.lines[i]
+        if is_unit_line(sd, i):
+            continue
+        for cell in _PIECES.split(line.text.strip()):
+            for piece in _LANGUAGES.split(cell):
+                piece = piece.strip(" ,")
+                if not any(ch.isalpha() for ch in piece) or _is_filler(sd, piece):
+                    continue
+                vi = any(ch.isalpha() and ord(ch) > 127 for ch in piece)
+                same = groups[vi]
+                if piece[0].islower() and same:
+                    same[-1] += " " + piece
+                else:
+                    same.append(piece)
+    return groups[True], groups[False]
+
+
+def _is_filler(sd: StatDoc, piece: str) -> bool:
+    """A header piece that names no column ('Chia ra', 'Of which')."""
+    return sd.words.header_filler.fullmatch(fold_phrase(piece).strip(" :")) is not None
 
 
 # ----------------------------------------------------------------------------- indicators
