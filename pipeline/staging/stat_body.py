@@ -70,8 +70,11 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             continue
         if sd.state.consumed[i] or starts_header(sd, line) or _is_note(line):
             break
-        if sd.words.unit_line.match(line.folded) or sd.words.by_place.search(line.folded):
+        unit_line = sd.words.unit_line.match(line.folded) is not None
+        if rows and (unit_line or sd.words.by_place.search(line.folded)):
             break  # the unit line or title of the next table ('… phân theo huyện'): no row
+        if unit_line and not row.label:
+            continue  # the table's own unit line, printed under its header
         cells = sd.cells(line)
         if cells.value_only:
             if row.label:  # else a page or table number between rows

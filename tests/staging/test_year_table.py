@@ -529,3 +529,16 @@ def test_the_next_tables_title_ends_a_table(read_page) -> None:
     ex, _doc = read_page(TITLE_WITHOUT_UNIT_LINE, "Điện Biên")
     assert values(ex, "doctors_per_10000") == {2019: 9.12, 2020: 9.40, 2021: 9.85, 2022: 10.12}
     assert len(ex.figures) == 4
+
+
+UNIT_UNDER_HEADER = """\
+Số bác sĩ bình quân 1 vạn dân phân theo huyện
+                                  2020      2021     Sơ bộ - Prel. 2022
+                                                    Đơn vị tính - Unit: Người
+TOÀN TỈNH - WHOLE PROVINCE        9,40      9,85      10,12
+"""
+
+
+def test_a_unit_line_under_the_year_header_is_the_tables_own(read_page) -> None:
+    ex, _doc = read_page(UNIT_UNDER_HEADER, "Kon Tum")
+    assert values(ex, "doctors_per_10000") == {2020: 9.40, 2021: 9.85, 2022: 10.12}
