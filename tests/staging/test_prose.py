@@ -142,3 +142,29 @@ def test_an_increase_is_no_level_of_a_count(read) -> None:
     assert [u.reason_code for u in ex.unmapped] == ["change"]
     _ex, figs, _doc = read("Đến năm 2025: tổng số giường bệnh đạt 1.200 giường.\n")
     assert [f.value for f in figs[("hospital_beds_total", 2025, "target")]] == [1200.0]
+
+
+GLOSSARY = """\
+Tỷ suất chết của trẻ em dưới 1 tuổi là số trẻ em dưới 1 tuổi chết tính trên 1.000 trẻ em sinh ra
+sống trong năm.
+
+Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng cân nặng theo tuổi là số trẻ em dưới 5 tuổi có cân nặng
+theo tuổi thấp hơn 2 độ lệch chuẩn so với quần thể tham chiếu, tính trên 100 trẻ em được cân.
+
+Tỷ số giới tính khi sinh là số bé trai sinh ra sống tính trên 100 bé gái sinh ra sống.
+"""
+
+
+def test_a_definitions_denominators_are_no_targets(read) -> None:
+    """A yearbook's glossary page read with a year (its sidecar title's): 'trên 1.000 trẻ em',
+    'trên 100 bé gái', '2 độ lệch chuẩn' are denominators and thresholds of a definition, never
+    an infant mortality target of 1000 (which would stop the build)."""
+    _ex, figs, _doc = read(GLOSSARY, title_year=2021)
+    assert figs == {}
+    # what must still read: a rate with its denominator, a share of children
+    _ex, figs, _doc = read(
+        "Đến năm 2025: tỷ suất chết trẻ em dưới 1 tuổi còn 12 trên 1.000 trẻ sinh sống.\n"
+    )
+    assert [f.value for f in figs[("infant_mortality_rate", 2025, "target")]] == [12.0]
+    _ex, figs, _doc = read("Đến năm 2025: trên 95% trẻ em dưới 1 tuổi được tiêm chủng đầy đủ.\n")
+    assert [f.value for f in figs[("full_immunisation_under1", 2025, "target")]] == [95.0]
