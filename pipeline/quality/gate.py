@@ -18,6 +18,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline.quality.derived import prepare
 from pipeline.quality.gx import context, import_gx
 from pipeline.quality.results import Outcome, collect
@@ -38,6 +40,8 @@ def _run(
     for name in names:
         df, spec = frames[name], specs[name]
         needed = set(spec["meta"].get("derived_columns", {})) | set(spec["meta"]["row_label"])
+        if df.empty:  # no row to derive a helper column from (a corpus without targets)
+            df = df.assign(**{c: pd.Series(dtype=object) for c in needed - set(df.columns)})
         if needed - set(df.columns):
             raise ValueError(
                 f"expectations/{name}.json: no columns {sorted(needed - set(df.columns))}"

@@ -12,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -30,11 +30,21 @@ MAPS = (BEFORE_2025, FROM_2025)
 NEW_MAP_PREFIX = "2025:"  # geo_code of a province since 1 July 2025: the prefix and its GSO code
 
 
+def _read_names(path: Path) -> pd.DataFrame:
+    """A reference CSV, its apostrophes as printed: the source database escaped them for SQL
+    ("Ea H''leo" for Ea H'leo, README.geography.md), which no document prints."""
+    df = pd.read_csv(path, dtype=str)
+    for col in df.columns:
+        if col.startswith(("name", "full_name", "successor_name")):
+            df[col] = df[col].str.replace("''", "'", regex=False)
+    return df
+
+
 def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """The `geo` table: the country, 63 pre-2025 provinces and 696 districts (GSO codes), and
     the 34 provinces since 1 July 2025 (codes ``2025:<GSO code>``); ``map`` says which map."""
-    prov = pd.read_csv(reference_dir / "provinces_before_2025_07.csv", dtype=str)
-    dist = pd.read_csv(reference_dir / "districts_before_2025_07.csv", dtype=str)
+    prov = _read_names(reference_dir / "provinces_before_2025_07.csv")
+    dist = _read_names(reference_dir / "districts_before_2025_07.csv")
     country = pd.DataFrame(
         [
             {
@@ -95,7 +105,7 @@ def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 def _new_map_rows(reference_dir: Path, old_provinces: pd.DataFrame) -> pd.DataFrame:
     """The provinces since 1 July 2025 as `geo` rows: their own code, the country as parent,
     themselves as successor, and the region their predecessors share (none where they differ)."""
-    new = pd.read_csv(reference_dir / "provinces_from_2025_07.csv", dtype=str)
+    new = _read_names(reference_dir / "provinces_from_2025_07.csv")
     regions = old_provinces.groupby("successor_code_2025")[["region_vi", "region_en"]].agg(
         lambda v: v.iloc[0] if v.nunique() == 1 else None
     )
@@ -121,7 +131,7 @@ def _new_map_rows(reference_dir: Path, old_provinces: pd.DataFrame) -> pd.DataFr
 
 def geo_2025_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """The `geo_2025` table: the 34 provinces since 1 July 2025 (a separate code namespace)."""
-    df = pd.read_csv(reference_dir / "provinces_from_2025_07.csv", dtype=str)
+    df = _read_names(reference_dir / "provinces_from_2025_07.csv")
     return df[["code", "name_vi", "name_en", "kind", "full_name_vi", "full_name_en"]]
 
 
@@ -144,12 +154,15 @@ class GeoResolver:
     lexicon: dict | None = None  # geo_prefixes, geo_abbreviations, geo_whole
     former: pd.DataFrame | None = None  # geo_former_names.csv: code, former_name_vi, ...
     map: str = BEFORE_2025
+    dissolved: pd.DataFrame | None = None  # geo_dissolved.csv: units merged into another
 
     def __post_init__(self) -> None:
         lexicon = self.lexicon if self.lexicon is not None else load_lexicon(REFERENCE_DIR)
         self.lexicon = lexicon
         if self.former is None:
             self.former = former_names(REFERENCE_DIR) if self.map == BEFORE_2025 else None
+        if self.dissolved is None:
+            self.dissolved = dissolved_units(REFERENCE_DIR)
         self._maps: dict[str, GeoResolver] = {self.map: self}
         self._every_map = self.geo
         if "map" in self.geo.columns:
@@ -236,12 +249,32 @@ class GeoResolver:
     ) -> GeoResolver:
         """The resolver of a reference folder (its geography, former names and lexicon)."""
         geo = geo_table(reference_dir) if geo is None else geo
-        return cls(geo, load_lexicon(reference_dir), former_names(reference_dir))
+        return cls(
+            geo,
+            load_lexicon(reference_dir),
+            former_names(reference_dir),
+            dissolved=dissolved_units(reference_dir),
+        )
 
     def _key(self, name: str) -> str:
         """Matching key: folded, without a leading prefix, hyphens and spaces as one space."""
         key = self._prefix.sub("", fold_phrase(name))
         return re.sub(r"[\s\-–]+", " ", key).strip()
+
+    @cached_property
+    def _dissolved_by_name(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(parent, full name with its prefix, folded) -> (what it became part of, when)."""
+        d = self.dissolved
+        return {
+            (parent, self._full_key(name)): (part_of, when)
+            for parent, name, part_of, when in zip(
+                d["parent_code"],
+                d["full_name_vi"],
+                d["part_of_code"],
+                d["dissolved_on"],
+                strict=True,
+            )
+        }
 
     def _full_key(self, name: str) -> str:
         """Folded with its prefix, an abbreviated prefix spelt out ('TP.' → 'thành phố')."""
@@ -307,6 +340,15 @@ class GeoResolver:
             return Placed(parent, "the whole place")
         if self._named_level(printed) == level and parent in self._by_key.get(key, []):
             return Placed(parent, "the place itself")  # 'Tỉnh X' in X's own yearbook
+        gone = self._dissolved_by_name.get((parent, self._full_key(printed)))
+        if gone is not None:  # 'Quận Thủ Đức' is not today's Thành phố Thủ Đức
+            part_of, when = gone
+            return Placed(
+                None,
+                f"place {printed!r} was dissolved on {when}, part of "
+                f"{self._by_code.get(part_of, part_of)} ({part_of}) since: its figures are not "
+                "those of any place in the reference",
+            )
         for index, k in ((self._exact, _exact_key(printed)), (self._by_key, key)):
             codes = [c for c in index.get(k, []) if self._parent[c] == parent]
             if len(codes) == 1:
@@ -355,6 +397,12 @@ def _exact_key(name: str) -> str:
 def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     words = sorted({fold_phrase(p) for p in prefixes}, key=len, reverse=True)
     return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+def dissolved_units(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Districts merged into another before the reference's cut (``geo_dissolved.csv``), each
+    with its source: a yearbook may still print them, and their figures are no place's today."""
+    return pd.read_csv(reference_dir / "geo_dissolved.csv", dtype=str)
 
 
 def former_names(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:

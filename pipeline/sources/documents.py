@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from pipeline.sources.sidecar import SLUG, Places, read_sidecar
 from pipeline.sources.strict_yaml import read_regular_file
 from pipeline.sources.table_spec import SUFFIXES, check_table_sidecar
 from pipeline.sources.tabular import check_table
-from pipeline.text import fold_phrase
 
 CORRECTIONS_SUFFIX = ".corrections.yaml"
 
@@ -74,7 +74,10 @@ def _decode(path: Path) -> tuple[str, bytes]:
 
 
 def _slug_of(stem: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold_phrase(stem).lower()).strip("-") or "document"
+    """A slug suggested for a file name: lower case, no diacritics (đ as d), '-' between."""
+    plain = unicodedata.normalize("NFD", stem.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "document"
 
 
 def _check_kind(path: Path) -> None:

@@ -26,26 +26,12 @@ SAME_FIGURE = ["line", "indicator", "year", "kind", "value", "sex", "residence"]
 SAME_CELL = ["line", "indicator", "year", "kind", "geo_code", "sex", "residence"]  # but the value
 
 # (test, page) -> why it is expected to fail: each a known gap, described in the README
-_THU_DUC = (
-    "the reference holds Thủ Đức city (769, formed 2021 from Quận 2, Quận 9 and Quận Thủ Đức) "
-    "but not the three districts it replaced: 'Quận Thủ Đức' resolves to the city by name, so "
-    "the former district's figures land on the city; telling them apart needs the dissolved "
-    "units in the geography (pipeline/reference, districts CSV), outside the statistics readers"
-)
-_APOSTROPHE = (
-    "data/reference/districts_before_2025_07.csv prints five names with a doubled apostrophe "
-    "(Ea H''leo, Cư M''gar, M''Đrắk, Ia H'' Drai, Đắk R''Lấp), a CSV quoting slip, so the "
-    "printed 'Ea H'leo' is no place of the reference: 3 of 11 rows unplaced (never misplaced)"
-)
 _CENSUS = (
     "rural-census result tables (numbered indicator rows, a unit column, columns by kind of "
     "commune, SPACE as thousands separator, the year only in the sidecar title) are a layout "
     "no reader knows yet: nothing is read (nothing wrongly either)"
 )
 XFAIL: dict[tuple[str, str], str] = {
-    ("exact", "r01-tp-ho-chi-minh-ngtk-2020-giuong-benh-theo-quan-huyen"): _THU_DUC,
-    ("unmapped", "r01-tp-ho-chi-minh-ngtk-2020-giuong-benh-theo-quan-huyen"): _THU_DUC,
-    ("recall", "r03-dak-lak-ngtk-2021-bac-si-theo-huyen"): _APOSTROPHE,
     ("recall", "r13-son-la-dtnn-2020-he-thong-y-te-theo-loai-xa"): _CENSUS,
     ("unmapped", "r13-son-la-dtnn-2020-he-thong-y-te-theo-loai-xa"): _CENSUS,
 }

@@ -353,3 +353,22 @@ def test_is_within_follows_the_hierarchy_of_a_map() -> None:
     assert RESOLVER.is_within("12", "12") and not RESOLVER.is_within("12", "106")
     assert not RESOLVER.is_within("107", "62")  # Mường Tè is in Lai Châu
     assert NEW.is_within("2025:52", "VN") and not RESOLVER.is_within("2025:52", "VN")
+
+
+def test_a_dissolved_district_is_not_the_place_that_took_its_name():
+    """Quận Thủ Đức was merged with Quận 2 and Quận 9 into Thành phố Thủ Đức (769) in 2021:
+    a yearbook's row for the old district is not placed, and the reason says what happened."""
+    for printed in ("Quận Thủ Đức", "Q. Thủ Đức", "Quận 9"):
+        placed = RESOLVER.within("79", printed)
+        assert placed.code is None and "dissolved on 2021-01-01" in placed.reason
+        assert "769" in placed.reason
+    assert RESOLVER.within("79", "Thành phố Thủ Đức").code == "769"
+    assert RESOLVER.within("79", "Thủ Đức").code == "769"
+
+
+def test_apostrophes_are_read_as_printed():
+    """The source CSV doubles five apostrophes (SQL escaping): names keep one, as printed."""
+    assert GEO.loc[GEO["geo_code"] == "645", "name_vi"].item() == "Ea H'leo"
+    assert RESOLVER.within("66", "Huyện Ea H'leo").code == "645"
+    assert RESOLVER.within("66", "M'Đrắk").code == "652"
+    assert not GEO["name_vi"].str.contains("''").any()
