@@ -209,6 +209,9 @@ class Grammar:
         cues = [fold_phrase(p) for p in lex["actual_cues"]]
         self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]
         self._actual_cues = PhraseSet([Phrase(p) for p in cues])
+        stats = lex["statistics"]
+        self._publications = PhraseSet([Phrase(fold_phrase(p)) for p in stats["publications"]])
+        self._target_cues = PhraseSet([Phrase(fold_phrase(p)) for p in stats["target_cues"]])
 
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
@@ -469,6 +472,14 @@ class Grammar:
     def is_actual_sentence(self, folded: str) -> bool:
         """Whether a sentence holds an actual cue (any of ``self.actual_cues``)."""
         return self._actual_cues.found(folded)
+
+    def is_target_sentence(self, folded: str) -> bool:
+        """Whether a sentence speaks of a target (the lexicon's ``statistics.target_cues``)."""
+        return self._target_cues.found(folded)
+
+    def is_statistics_title(self, folded: str) -> bool:
+        """Whether a title names a statistics publication (``statistics.publications``)."""
+        return self._publications.found(folded)
 
     @cached_property
     def column_words(self) -> list[tuple[str, str]]:

@@ -168,3 +168,36 @@ def test_a_definitions_denominators_are_no_targets(read) -> None:
     assert [f.value for f in figs[("infant_mortality_rate", 2025, "target")]] == [12.0]
     _ex, figs, _doc = read("Đến năm 2025: trên 95% trẻ em dưới 1 tuổi được tiêm chủng đầy đủ.\n")
     assert [f.value for f in figs[("full_immunisation_under1", 2025, "target")]] == [95.0]
+
+
+def _kinds(text: str, title: str, **sidecar: object) -> dict[str, str]:
+    from pipeline.reference import load_catalog
+    from pipeline.staging import Context, extract
+    from pipeline.text import normalise
+
+    context = Context(2022, None, sidecar={"title": title, **sidecar})
+    ex = extract(normalise(text), load_catalog(), context)
+    return {f.indicator_code: f.kind for f in ex.figures}
+
+
+STATISTICS_PROSE = (
+    "Năm 2022, tỷ lệ trạm y tế xã có bác sĩ làm việc đạt 85%.\n"
+    "Mục tiêu tỷ lệ dân số tham gia bảo hiểm y tế đạt trên 95%.\n"
+)
+
+
+def test_running_text_of_a_statistics_publication_reports_results():
+    """A yearbook's prose states what was: an actual, unless its sentence names a target; the
+    same sentence in a plan is a target."""
+    yearbook = _kinds(STATISTICS_PROSE, "Niên giám thống kê tỉnh Lai Châu năm 2022")
+    assert yearbook == {
+        "health_stations_with_doctor": "actual",
+        "health_insurance_coverage": "target",
+    }
+    marked = _kinds(STATISTICS_PROSE, "Báo cáo y tế năm 2022", official_statistics=True)
+    assert marked["health_stations_with_doctor"] == "actual"
+    plan = _kinds(STATISTICS_PROSE, "Kế hoạch y tế năm 2022")
+    assert plan == {
+        "health_stations_with_doctor": "target",
+        "health_insurance_coverage": "target",
+    }
