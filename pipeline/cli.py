@@ -134,13 +134,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
         else f"{r['comparator']} {r['value']:g} {r['unit_code']}"
     )
     print(f"{r['observation_id']}  {r['geo_name']} ({r['geo_code']})  {r['indicator_name']}")
-    print(f"  {r['kind']} {r['year']}{' (estimate)' if r['is_estimate'] else ''}: {value}")
+    marked = " (preliminary)" if "preliminary" in list(r["flags"]) else " (estimate)"
+    print(f"  {r['kind']} {r['year']}{marked if r['is_estimate'] else ''}: {value}")
     print(
         f"  as printed: {r['value_reported']!r}  unit {r['unit_reported']!r}  "
         f"label {r['label_reported']!r}"
     )
     if r["condition"]:
         print(f"  condition: {r['condition']}")
+    _print_citation(r)
     if len(r["flags"]):
         print(f"  flags: {', '.join(r['flags'])}")
         for d in str(r["flag_detail"]).split("; "):
@@ -153,10 +155,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return 1
     a, b = int(r["line_start"]), int(r["line_end"])
     print(f"  source: {path.name}, lines {a}-{b}")
+    if path.suffix == ".csv" and a - args.context > 1:  # a table's row reads with its header
+        print(f"   {1:5} | {lines[0].rstrip()}")
+        print("         …")
     for n in range(max(1, a - args.context), min(len(lines), b + args.context) + 1):
         mark = ">" if a <= n <= b else " "
         print(f"  {mark}{n:5} | {lines[n - 1].rstrip()}")
     return 0
+
+
+def _print_citation(r) -> None:
+    """Where a figure of a compilation comes from: the instrument its row cites, and the page."""
+    if isinstance(r.get("cited_instrument"), str):
+        kind = r["cited_published_as"] if isinstance(r.get("cited_published_as"), str) else ""
+        print(f"  cited: {r['cited_instrument']}")
+        print(f"    {r['cited_url']}" + (f"  ({kind})" if kind else ""))
+    if str(r.get("official_statistics")) == "True":  # a NumPy bool; absent from older warehouses
+        print("  official statistics")
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNK_DOCUMENTS, PARALLEL_THRESHOLD
 from pipeline.sources import Source
+from pipeline.sources.places import document_map
 from pipeline.staging import Context, extract
 from pipeline.text import fold, normalise
 
@@ -45,7 +46,11 @@ def extract_one(source: Source, reference_dir: Path, catalog: Catalog | None = N
         source.default_year,
         issued_year,
         geo_code=source.geo_code,
-        places=load_resolver(reference_dir),
+        # issue #12: places on the document's map; a table's spec, sidecar and file
+        places=load_resolver(reference_dir).on_map(document_map(source.meta)),
+        table=source.meta.get("table"),
+        sidecar=source.meta,
+        file=source.path,
     )
     ex = extract(doc, catalog, context)
     obs, unm = observation_records(source, doc, ex, catalog)

@@ -3,6 +3,11 @@
 All are kept (nothing lost); the flags say which, and ``flag_detail`` says where the others are.
 A restatement is the same figure with the same comparator; the same figure with another
 comparator (``trên 7,6`` and ``đạt 7,6``) is two statements, both flagged ``comparator_differs``.
+
+A compilation of cited figures (a long table whose rows cite their own instruments) is many
+sources in one file: a document's statements are those of one citation (instrument and URL), so
+two instruments giving different figures do not ``conflict`` within a document. They are kept
+as two statements, each flagged ``instruments_differ`` naming the other.
 """
 
 from __future__ import annotations
@@ -28,14 +33,31 @@ def _others(group: list[dict], row: dict) -> str:
     return ", ".join(others)
 
 
+def _key(r: dict) -> tuple:
+    """What one statement is about: place, indicator, year, kind, split, conditioned or not."""
+    return (
+        r["geo_code"],
+        r["indicator_code"],
+        r["year"],
+        r["kind"],
+        r["sex"],
+        r["residence"],
+        r["condition"] is not None,
+    )
+
+
+def _citation(r: dict) -> tuple:
+    return (r.get("cited_instrument"), r.get("cited_url"))
+
+
 def flag_conflicts(rows: list[dict]) -> None:
-    """Several figures for one (place, indicator, year, kind, sex, residence): differing ones
-    conflict; an equal figure with the same comparator restates, with another comparator is
-    kept and flagged."""
+    """Several figures for one (place, indicator, year, kind, sex, residence) and citation:
+    differing ones conflict; an equal figure with the same comparator restates, with another
+    comparator is kept and flagged. Across citations, differing figures are flagged
+    ``instruments_differ``."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        key = (r["geo_code"], r["indicator_code"], r["year"], r["kind"], r["sex"], r["residence"])
-        groups[(*key, r["condition"] is not None)].append(r)
+        groups[(*_key(r), _citation(r))].append(r)
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -50,6 +72,30 @@ def flag_conflicts(rows: list[dict]) -> None:
                 )
         else:
             _flag_restatements(group)
+    _flag_instruments_differ(rows)
+
+
+def _flag_instruments_differ(rows: list[dict]) -> None:
+    """Figures of one statement's subject cited from different instruments that differ."""
+    subjects: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r.get("cited_instrument") is not None and r["value"] is not None:
+            subjects[_key(r)].append(r)
+    for group in subjects.values():
+        if len({_citation(r) for r in group}) < 2 or len({r["value"] for r in group}) < 2:
+            continue
+        for r in group:
+            others = [
+                f"{o['value_reported']!r} ({o['cited_instrument']}, line {o['line_start']})"
+                for o in group
+                if _citation(o) != _citation(r) and o["value"] != r["value"]
+            ]
+            if others:
+                r["flags"].append("instruments_differ")
+                r["flag_detail"].append(
+                    "instruments_differ: another instrument cited in this source states "
+                    f"{'; '.join(others)} for this place, indicator and year"
+                )
 
 
 def _flag_restatements(group: list[dict]) -> None:

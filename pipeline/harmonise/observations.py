@@ -44,6 +44,10 @@ OBSERVATION_COLUMNS = [
     "place_reported",
     "sex",
     "residence",
+    "cited_instrument",
+    "cited_url",
+    "cited_published_as",
+    "official_statistics",
 ]
 UNMAPPED_COLUMNS = ["source_id", "line_start", "line_end", "text", "reason", "reason_code"]
 
@@ -166,6 +170,14 @@ def _observation(source: Source, doc: Document, fig: Figure, catalog: Catalog) -
         "place_reported": fig.place_reported,
         "sex": fig.sex,
         "residence": fig.residence,
+        "cited_instrument": fig.cited_instrument,
+        "cited_url": fig.cited_url,
+        "cited_published_as": fig.cited_published_as,
+        "official_statistics": bool(
+            source.meta.get("official_statistics", False)
+            if fig.official_statistics is None
+            else fig.official_statistics
+        ),
     }
 
 

@@ -1,4 +1,5 @@
-"""Marts layer: analysis views over the warehouse, one ``.sql`` file each (``gap.sql``).
+"""Marts layer: analysis views over the warehouse, one ``.sql`` file each (``gap.sql``, and
+``yardstick.sql``, which reads ``gap``).
 
 Each file runs as is in any DuckDB client; the build runs it in the staged warehouse and then
 stores the view's rows in a table (``<view>_rows``, in the documented order) that the view
@@ -52,7 +53,16 @@ GAP_COLUMNS = [
     "target_condition",
     "status_reason",
     "caveats",
+    "baseline_is_preliminary",
+    "baseline_basis",
+    "baseline_instrument",
+    "baseline_url",
+    "target_instrument",
+    "target_url",
+    "trend_start_observation_id",
 ]
+# where a baseline comes from, in the order the view prefers them
+BASELINE_BASES = ("target_document", "official_statistics", "other_source")
 STATUSES = ("met", "not_met", "not_comparable", "no_baseline", "qualitative")
 # status_reason of each status the view does not measure (met and not_met have none)
 STATUS_REASONS = {
@@ -66,8 +76,52 @@ GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_obs
 # Written on gap_rows by the build that stored its rows in GAP_ORDER (older warehouses lack it).
 GAP_ROWS_COMMENT = f"rows stored in the order {GAP_ORDER}"
 
-# view name -> the order its rows are stored in
-VIEWS = {"gap": GAP_ORDER}
+YARDSTICK_COLUMNS = [
+    "geo_code",
+    "indicator_code",
+    "unit_code",
+    "direction",
+    "target_year",
+    "comparator",
+    "target_value",
+    "target_value_reported",
+    "target_source_id",
+    "target_observation_id",
+    "national_year",
+    "national_year_basis",
+    "national_comparator",
+    "national_value",
+    "national_value_reported",
+    "national_instrument",
+    "national_url",
+    "national_source_id",
+    "national_observation_id",
+    "difference",
+    "ambition",
+    "ambition_reason",
+    "falls_short",
+    "target_condition",
+    "national_condition",
+    "caveats",
+    "national_targets",
+    "falls_short_of_any",
+]
+AMBITIONS = ("more_ambitious", "as_ambitious", "less_ambitious", "not_comparable")
+# ambition_reason of a pair that is not compared (the others have none)
+AMBITION_REASONS = (
+    "target_in_words",
+    "conditions_differ",
+    "neutral_indicator",
+    "comparators_point_apart",
+)
+NATIONAL_YEAR_BASES = ("same_year", "nearest_later_year")
+YARDSTICK_ORDER = (
+    "geo_code, indicator_code, target_year, target_observation_id, national_value, "
+    "national_observation_id"
+)
+
+# view name -> the order its rows are stored in; created in this order (yardstick reads gap)
+VIEWS = {"gap": GAP_ORDER, "yardstick": YARDSTICK_ORDER}
 
 
 def view_sql(name: str) -> str:

@@ -1,9 +1,12 @@
 -- gap: each place's targets against its latest actual before the target year.
 --
 -- One row per target statement (the first, non-restated statement of a document for a place,
--- indicator, year and kind). Documented column by column in docs/gap.md. Every row carries the
--- flags and conditions of both figures it compares; a pair measured under different conditions
--- is `not_comparable`, never `met` or `not_met`.
+-- indicator, year and kind; in a compilation whose rows cite their own instruments, of each
+-- citation). Documented column by column in docs/gap.md. The baseline is the latest actual
+-- before the target year from any source, preferring the target's own document, then official
+-- statistics, then other sources. Every row carries the flags and conditions of both figures
+-- it compares; a pair measured under different conditions is `not_comparable`, never `met` or
+-- `not_met`.
 --
 -- Runs as is in any DuckDB client connected to a built warehouse (read-write): it creates or
 -- replaces the view `gap`. The build runs this file, then stores the view's rows in `gap_rows`
@@ -19,10 +22,12 @@ params AS (
          1e-9 AS eps,
          -- flags of either figure that say "read with care": listed in `caveats`
          ['unit_corrected', 'conflict', 'estimate', 'preliminary', 'correction_applied',
-          'comparator_differs'] AS caveat_flags
+          'comparator_differs', 'instruments_differ'] AS caveat_flags
 ),
--- one statement per (place, indicator, year, kind, document): the first stated, non-restated
--- row; `stated_conflict` is true when the document gives different figures for it
+-- one statement per (place, indicator, year, kind, document, citation): the first stated,
+-- non-restated row; `stated_conflict` is true when the document gives different figures for it.
+-- The citation (instrument and URL) is NULL for a document's own figures; a compilation's rows
+-- each cite theirs, and each instrument's figure is a statement of its own.
 first_statement AS (
   SELECT arg_min(observation_id, (coalesce(list_contains(flags, 'restated'), false),
                                   line_start, observation_id)) AS observation_id,
@@ -30,12 +35,13 @@ first_statement AS (
   FROM observation
   -- a figure for men or women, towns or villages, is not the place's figure
   WHERE coalesce(sex, 'total') = 'total' AND coalesce(residence, 'total') = 'total'
-  GROUP BY geo_code, indicator_code, year, kind, source_id
+  GROUP BY geo_code, indicator_code, year, kind, source_id, cited_instrument, cited_url
 ),
 statement AS (
   SELECT o.observation_id, o.geo_code, o.indicator_code, o.year, o.kind, o.source_id,
          o.comparator, o.value, o.value_upper, o.value_reported, o.unit_code, o.is_estimate,
-         f.stated_conflict, o.condition,
+         f.stated_conflict, o.condition, o.line_start, o.cited_instrument, o.cited_url,
+         coalesce(o.official_statistics, false) AS official_statistics,
          -- the observation's flags, plus `estimate` when it is printed as one
          list_concat(coalesce(o.flags, []::VARCHAR[]),
                      CASE WHEN o.is_estimate AND NOT coalesce(list_contains(o.flags, 'estimate'),
@@ -47,40 +53,35 @@ statement AS (
 ),
 target AS (SELECT * FROM statement WHERE kind = 'target'),
 actual AS (SELECT * FROM statement WHERE kind = 'actual' AND value IS NOT NULL),
--- per place, indicator and year with an actual: the actual of the first document by
--- source_id, used unless the target's own document reports that year
-actual_year AS (
-  SELECT geo_code, indicator_code, year, arg_min(observation_id, source_id) AS observation_id
-  FROM actual GROUP BY geo_code, indicator_code, year
-),
--- the baseline is the latest actual before the target year; the observed trend runs from the
--- first actual to the baseline
-span AS (
-  SELECT t.observation_id AS tid, max(y.year) AS baseline_year, min(y.year) AS start_year
+-- every actual of the target's place and indicator before its year is a candidate, ranked
+-- within its year: (1) the target's own document (the same file and citation), (2) official
+-- statistics, (3) any other source; within a rank a final figure before a preliminary or
+-- estimated one, then the first document by source_id, then the first stated
+candidate AS (
+  SELECT t.observation_id AS tid, a.observation_id AS aid, a.year,
+         CASE WHEN a.source_id = t.source_id
+                   AND a.cited_instrument IS NOT DISTINCT FROM t.cited_instrument
+                   AND a.cited_url IS NOT DISTINCT FROM t.cited_url THEN 1
+              WHEN a.official_statistics THEN 2
+              ELSE 3
+         END AS basis_rank,
+         coalesce(a.is_estimate, false) AS is_estimate, a.source_id, a.line_start
   FROM target t
-  JOIN actual_year y
-    ON y.geo_code = t.geo_code AND y.indicator_code = t.indicator_code AND y.year < t.year
-  GROUP BY t.observation_id
+  JOIN actual a
+    ON a.geo_code = t.geo_code AND a.indicator_code = t.indicator_code AND a.year < t.year
 ),
+-- the baseline is the best candidate of the latest year; the observed trend runs from the best
+-- candidate of the earliest year to the baseline
 located AS (
-  SELECT t.observation_id AS tid,
-         coalesce(lo.observation_id, ly.observation_id) AS bid,
-         CASE WHEN sp.start_year < sp.baseline_year
-              THEN coalesce(fo.observation_id, fy.observation_id) END AS sid
-  FROM target t
-  JOIN span sp ON sp.tid = t.observation_id
-  JOIN actual_year ly
-    ON ly.geo_code = t.geo_code AND ly.indicator_code = t.indicator_code
-   AND ly.year = sp.baseline_year
-  JOIN actual_year fy
-    ON fy.geo_code = t.geo_code AND fy.indicator_code = t.indicator_code
-   AND fy.year = sp.start_year
-  LEFT JOIN actual lo
-    ON lo.geo_code = t.geo_code AND lo.indicator_code = t.indicator_code
-   AND lo.year = sp.baseline_year AND lo.source_id = t.source_id
-  LEFT JOIN actual fo
-    ON fo.geo_code = t.geo_code AND fo.indicator_code = t.indicator_code
-   AND fo.year = sp.start_year AND fo.source_id = t.source_id
+  SELECT tid,
+         arg_min(aid, (-year, basis_rank, is_estimate, source_id, line_start, aid)) AS bid,
+         arg_min(basis_rank, (-year, basis_rank, is_estimate, source_id, line_start, aid))
+           AS basis_rank,
+         CASE WHEN min(year) < max(year)
+              THEN arg_min(aid, (year, basis_rank, is_estimate, source_id, line_start, aid))
+         END AS sid
+  FROM candidate
+  GROUP BY tid
 ),
 paired AS (
   SELECT t.geo_code, t.indicator_code, t.unit_code, i.direction,
@@ -94,6 +95,11 @@ paired AS (
          b.observation_id AS baseline_observation_id, b.stated_conflict AS baseline_conflict,
          b.flags AS baseline_flags, t.flags AS target_flags,
          b.condition AS baseline_condition, t.condition AS target_condition,
+         CASE l.basis_rank WHEN 1 THEN 'target_document' WHEN 2 THEN 'official_statistics'
+                           WHEN 3 THEN 'other_source' END AS baseline_basis,
+         b.cited_instrument AS baseline_instrument, b.cited_url AS baseline_url,
+         t.cited_instrument AS target_instrument, t.cited_url AS target_url,
+         s.observation_id AS trend_start_observation_id,
          t.year - b.year AS years_left,
          b.condition_key <> t.condition_key AS conditions_differ,
          CASE
@@ -171,6 +177,10 @@ SELECT geo_code, indicator_code, unit_code, direction,
          WHEN 'qualitative' THEN 'target_in_words'
        END AS status_reason,
        list_sort(list_intersect(list_concat(coalesce(baseline_flags, []::VARCHAR[]),
-                                            target_flags), p.caveat_flags)) AS caveats
+                                            target_flags), p.caveat_flags)) AS caveats,
+       -- issue #12: where the baseline comes from, and the citations of both figures
+       list_contains(baseline_flags, 'preliminary') AS baseline_is_preliminary,
+       baseline_basis, baseline_instrument, baseline_url, target_instrument, target_url,
+       trend_start_observation_id
 FROM projected
 CROSS JOIN params p;

@@ -46,8 +46,10 @@ SELECT t.rowid AS _rowid,
   coalesce(list_bool_and(list_transform(t.flags, lambda x: contains({_DETAIL}, x))), true)
     AS flags_explained,
   NOT coalesce(t.kind = 'target' AND ({_AGAINST}), false) AS comparator_agrees_with_direction,
-  coalesce(t.geo_code = s.geo_code OR s.geo_code = 'VN' OR p.parent_code = s.geo_code, false)
-    AS geo_within_source,
+  coalesce(t.geo_code = s.geo_code OR (s.geo_code = 'VN' AND p.geo_code IS NOT NULL)
+           OR p.parent_code = s.geo_code, false) AS geo_within_source,
+  NOT coalesce(t.reader IN ('csv_long', 'csv_wide'), false)
+    OR (t.cited_instrument IS NOT NULL AND t.cited_url IS NOT NULL) AS cited_if_from_a_table,
   s.file_name AS _file
 FROM observation t LEFT JOIN i ON i.indicator_code = t.indicator_code
 LEFT JOIN s ON s.source_id = t.source_id LEFT JOIN p ON p.geo_code = t.geo_code
@@ -72,6 +74,20 @@ def _same(o: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return " AND ".join(f"{o}.{a} IS NOT DISTINCT FROM {b}" for a, b in pairs)
 
 
+def _cited(side: str, o: str) -> str:
+    """A figure's citation travels into the row (none when the row names no such figure)."""
+    return f"""CASE WHEN {o}.observation_id IS NULL
+                    THEN t.{side}_instrument IS NULL AND t.{side}_url IS NULL
+                    ELSE t.{side}_instrument IS NOT DISTINCT FROM {o}.cited_instrument
+                     AND t.{side}_url IS NOT DISTINCT FROM {o}.cited_url END"""
+
+
+# an actual's basis as the view ranks them: 1 the target's own document (and citation), 2 official
+# statistics, 3 any other source
+_PRI = """(CASE WHEN a.source_id IS NOT DISTINCT FROM ot.source_id
+                 AND a.cited_instrument IS NOT DISTINCT FROM ot.cited_instrument
+                 AND a.cited_url IS NOT DISTINCT FROM ot.cited_url THEN 1
+            WHEN coalesce(a.official_statistics, false) THEN 2 ELSE 3 END)"""
 _MEASURED = "coalesce(t.status IN ('met', 'not_met'), false)"
 _KEY = (("geo_code", "t.geo_code"), ("indicator_code", "t.indicator_code"))
 _TARGET = (("kind", "'target'"), ("year", "t.target_year"), ("source_id", "t.target_source_id"))
@@ -82,7 +98,25 @@ WITH o AS (
   WHERE observation_id IN (SELECT target_observation_id FROM gap_rows t WHERE {{where}}
                            UNION ALL
                            SELECT baseline_observation_id FROM gap_rows t WHERE {{where}})
-  {_FIRST.format(key="observation_id")})
+  {_FIRST.format(key="observation_id")}),
+-- the actuals a baseline is chosen from: the latest year before the target's, and of that year
+-- the basis the view prefers (own document, then official statistics, then any other source)
+e AS (
+  SELECT t.rowid AS _rowid, max(a.year) AS latest,
+    ['target_document', 'official_statistics', 'other_source'][arg_max({_PRI}, a.year * 10 - {_PRI})]
+      AS basis
+  FROM gap_rows t JOIN o ot ON ot.observation_id = t.target_observation_id
+  JOIN observation a ON a.geo_code = t.geo_code AND a.indicator_code = t.indicator_code
+   AND a.year < ot.year AND a.kind = 'actual' AND a.value IS NOT NULL AND NOT isnan(a.value)
+   AND coalesce(a.sex, 'total') = 'total' AND coalesce(a.residence, 'total') = 'total'
+  WHERE {{where}} GROUP BY t.rowid)
+SELECT t.rowid AS _rowid, max(a.year) AS latest,
+    ['target_document', 'official_statistics', 'other_source'][arg_max(a.pri, a.year * 10 - a.pri)]
+      AS basis
+  FROM gap_rows t JOIN o ot ON ot.observation_id = t.target_observation_id
+  JOIN (SELECT *, CASE WHEN false THEN 0 ELSE 3 END AS pri FROM observation) a0 ON false
+  JOIN observation a ON false
+  WHERE {{where}} GROUP BY t.rowid)
 SELECT t.rowid AS _rowid,
   t.* REPLACE (array_to_string(t.baseline_flags, ',') AS baseline_flags,
                array_to_string(t.target_flags, ',') AS target_flags,
@@ -105,14 +139,26 @@ SELECT t.rowid AS _rowid,
                         coalesce(t.caveats, []::VARCHAR[])), false) AS caveats_from_flags,
   {_MEASURED} = (t.status_reason IS NULL)
     AND ({_MEASURED} OR t.gap_to_close IS NULL OR isnan(t.gap_to_close))
-    AS measured_only_when_comparable
+    AS measured_only_when_comparable,
+  {_cited("target", "ot")} AND {_cited("baseline", "ob")}
+    AND CASE WHEN ob.observation_id IS NULL THEN t.baseline_is_preliminary IS NULL
+             ELSE coalesce(t.baseline_is_preliminary, false) = {_has("ob.flags", "preliminary")}
+        END AS citations_travel,
+  CASE WHEN ot.observation_id IS NULL THEN false
+       WHEN e.latest IS NULL THEN t.baseline_observation_id IS NULL
+       ELSE coalesce(t.baseline_year = e.latest AND t.baseline_basis = e.basis, false)
+  END AS baseline_preferred
 FROM gap_rows t LEFT JOIN o ot ON ot.observation_id = t.target_observation_id
-LEFT JOIN o ob ON ob.observation_id = t.baseline_observation_id WHERE {{where}}"""
+LEFT JOIN o ob ON ob.observation_id = t.baseline_observation_id
+LEFT JOIN e ON e._rowid = t.rowid WHERE {{where}}"""
 
 CHUNK_SQL = {
-    "source_document": """SELECT t.rowid AS _rowid,
-        t.* REPLACE (coalesce(array_to_string(t.layouts, ','), '') AS layouts)
-        FROM source_document t WHERE {where}""",
+    "source_document": f"""WITH g AS (SELECT geo_code, map FROM geo WHERE geo_code IS NOT NULL
+                                      {_FIRST.format(key="geo_code")})
+        SELECT t.rowid AS _rowid,
+        t.* REPLACE (coalesce(array_to_string(t.layouts, ','), '') AS layouts),
+        coalesce(g.map = t.geo_map OR g.map = 'both', false) AS geo_on_its_map
+        FROM source_document t LEFT JOIN g ON g.geo_code = t.geo_code WHERE {{where}}""",
     "observation": OBSERVATION,
     "unmapped": f"""WITH {_SOURCES}
         SELECT t.rowid AS _rowid, t.*, s.n_lines AS source_n_lines, s.file_name AS _file

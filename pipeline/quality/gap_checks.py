@@ -9,7 +9,7 @@ import pandas as pd
 
 # the columns of an observation the `gap` checks compare a row with
 CHECKED = ("kind", "year", "source_id", "geo_code", "indicator_code", "flags", "value")
-CHECKED += ("is_estimate", "condition")
+CHECKED += ("is_estimate", "condition", "cited_instrument", "cited_url")
 
 
 def values(column: pd.Series) -> list:

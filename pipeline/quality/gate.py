@@ -97,6 +97,8 @@ class Validator:
         """The suite's results on ``df``, and Great Expectations' own result object."""
         spec = self.specs[name]
         needed = set(spec["meta"].get("derived_columns", {})) | set(spec["meta"]["row_label"])
+        if df.empty:  # no row to derive a helper column from (a corpus without targets)
+            df = df.assign(**{c: pd.Series(dtype=object) for c in needed - set(df.columns)})
         if needed - set(df.columns):
             raise ValueError(
                 f"expectations/{name}.json: no columns {sorted(needed - set(df.columns))}"

@@ -14,7 +14,7 @@ from pipeline.settings import EXPECTATIONS_DIR
 # the gate's suites, in the order it runs them: reference data and documents, then what was
 # read from them, then the view
 SUITES = ("geo", "geo_2025", "unit", "indicator", "source_document")
-SUITES += ("observation", "unmapped", "correction", "gap")
+SUITES += ("observation", "unmapped", "correction", "gap", "yardstick")
 PUBLISHED_SUITES = ("build_info", "validation_result")
 ALL_SUITES = SUITES + PUBLISHED_SUITES
 SEVERITIES = ("error", "warning")

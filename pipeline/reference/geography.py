@@ -1,5 +1,10 @@
 """Reference geography: the country, 63 provinces and 696 districts before the 1 July 2025
-reform, the 34 provinces after it, and the resolver that turns a place as written into a code."""
+reform, the 34 provinces after it, and the resolver that turns a place as written into a code.
+
+The `geo` table holds both maps, each row saying which (``map``): the places before the reform
+keep their GSO codes; the 34 provinces since then get codes of their own (``2025:52`` for new
+Gia Lai, whose GSO code 52 was Bình Định's), so a code never names two places. A resolver names
+the places of one map (:meth:`GeoResolver.on_map`)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +22,29 @@ from pipeline.settings import REFERENCE_DIR
 from pipeline.text.lexicon import load_lexicon
 from pipeline.text.normalise import fold_phrase
 
+# The two maps, as the `geo` table's ``map`` column names them; the country is on both.
+BEFORE_2025 = "before_2025_07"
+FROM_2025 = "from_2025_07"
+BOTH_MAPS = "both"
+MAPS = (BEFORE_2025, FROM_2025)
+NEW_MAP_PREFIX = "2025:"  # geo_code of a province since 1 July 2025: the prefix and its GSO code
+
+
+def _read_names(path: Path) -> pd.DataFrame:
+    """A reference CSV, its apostrophes as printed: the source database escaped them for SQL
+    ("Ea H''leo" for Ea H'leo, README.geography.md), which no document prints."""
+    df = pd.read_csv(path, dtype=str)
+    for col in df.columns:
+        if col.startswith(("name", "full_name", "successor_name")):
+            df[col] = df[col].str.replace("''", "'", regex=False)
+    return df
+
 
 def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """The `geo` table: country, 63 pre-2025 provinces and 696 districts, GSO codes."""
-    prov = pd.read_csv(reference_dir / "provinces_before_2025_07.csv", dtype=str)
-    dist = pd.read_csv(reference_dir / "districts_before_2025_07.csv", dtype=str)
+    """The `geo` table: the country, 63 pre-2025 provinces and 696 districts (GSO codes), and
+    the 34 provinces since 1 July 2025 (codes ``2025:<GSO code>``); ``map`` says which map."""
+    prov = _read_names(reference_dir / "provinces_before_2025_07.csv")
+    dist = _read_names(reference_dir / "districts_before_2025_07.csv")
     country = pd.DataFrame(
         [
             {
@@ -73,12 +96,42 @@ def geo_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             "kind": "district",
         }
     )
-    return pd.concat([country, provinces, districts], ignore_index=True)
+    old = pd.concat([country, provinces, districts], ignore_index=True)
+    old["map"] = [BOTH_MAPS] + [BEFORE_2025] * (len(old) - 1)
+    old["map_code"] = old["geo_code"]
+    return pd.concat([old, _new_map_rows(reference_dir, provinces)], ignore_index=True)
+
+
+def _new_map_rows(reference_dir: Path, old_provinces: pd.DataFrame) -> pd.DataFrame:
+    """The provinces since 1 July 2025 as `geo` rows: their own code, the country as parent,
+    themselves as successor, and the region their predecessors share (none where they differ)."""
+    new = _read_names(reference_dir / "provinces_from_2025_07.csv")
+    regions = old_provinces.groupby("successor_code_2025")[["region_vi", "region_en"]].agg(
+        lambda v: v.iloc[0] if v.nunique() == 1 else None
+    )
+    return pd.DataFrame(
+        {
+            "geo_code": NEW_MAP_PREFIX + new["code"],
+            "name_vi": new["name_vi"],
+            "name_en": new["name_en"],
+            "level": "province",
+            "parent_code": "VN",
+            "region_vi": new["code"].map(regions["region_vi"]),
+            "region_en": new["code"].map(regions["region_en"]),
+            "successor_code_2025": new["code"],
+            "successor_name_2025": new["name_vi"],
+            "full_name_vi": new["full_name_vi"],
+            "full_name_en": new["full_name_en"],
+            "kind": new["kind"],
+            "map": FROM_2025,
+            "map_code": new["code"],
+        }
+    )
 
 
 def geo_2025_table(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """The `geo_2025` table: the 34 provinces since 1 July 2025 (a separate code namespace)."""
-    df = pd.read_csv(reference_dir / "provinces_from_2025_07.csv", dtype=str)
+    df = _read_names(reference_dir / "provinces_from_2025_07.csv")
     return df[["code", "name_vi", "name_en", "kind", "full_name_vi", "full_name_en"]]
 
 
@@ -91,16 +144,35 @@ class GeoResolver:
     words that open a place's name (``tỉnh``, ``huyện``, ``TP.`` …: the lexicon's
     ``geo_prefixes`` by the level they name, and ``geo_abbreviations``). A prefix is ignored
     when names are compared, except where the level it names decides between same-named places.
+
+    A resolver names the places of one map (``map``: the country and the places before the
+    1 July 2025 reform by default); :meth:`on_map` gives the resolver of the other, on which a
+    place's GSO code of that map (``52``) names it too.
     """
 
     geo: pd.DataFrame
     lexicon: dict | None = None  # geo_prefixes, geo_abbreviations, geo_whole
     former: pd.DataFrame | None = None  # geo_former_names.csv: code, former_name_vi, ...
+    map: str = BEFORE_2025
+    dissolved: pd.DataFrame | None = None  # geo_dissolved.csv: units merged into another
 
     def __post_init__(self) -> None:
         lexicon = self.lexicon if self.lexicon is not None else load_lexicon(REFERENCE_DIR)
+        self.lexicon = lexicon
         if self.former is None:
-            self.former = former_names(REFERENCE_DIR)
+            self.former = former_names(REFERENCE_DIR) if self.map == BEFORE_2025 else None
+        if self.dissolved is None:
+            self.dissolved = dissolved_units(REFERENCE_DIR)
+        self._maps: dict[str, GeoResolver] = {self.map: self}
+        self._every_map = self.geo
+        if "map" in self.geo.columns:
+            on_map = self.geo["map"].isin([self.map, BOTH_MAPS])
+            self.geo = self.geo[on_map].reset_index(drop=True)
+        self._by_map_code = (
+            dict(zip(self.geo["map_code"], self.geo["geo_code"], strict=True))
+            if "map_code" in self.geo.columns
+            else {}
+        )
         self.prefixes = lexicon["geo_prefixes"]
         self._prefix = _prefix_regex(tuple(w for ws in self.prefixes.values() for w in ws))
         self._prefix_level = {
@@ -146,10 +218,30 @@ class GeoResolver:
             if level == "district" and parent in self._by_code:
                 province = self._by_code[parent]
                 names[code] += [f"{name}, {province}", f"{name} ({province})"]
-        for code, former in zip(self.former["code"], self.former["former_name_vi"], strict=True):
+        former = self.former if self.former is not None else pd.DataFrame(columns=["code"])
+        for code, name in zip(former["code"], former.get("former_name_vi", []), strict=True):
             if code in names:
-                names[code].append(former)
+                names[code].append(name)
         return names
+
+    def on_map(self, name: str) -> GeoResolver:
+        """The resolver of the places on map ``name`` (``before_2025_07`` or ``from_2025_07``),
+        from the same geography and lexicon (built once). Former names are names of places
+        before the reform, so the map since then has none."""
+        if name not in MAPS:
+            raise ValueError(f"map must be one of {MAPS}, not {name!r}")
+        if name not in self._maps:
+            other = GeoResolver(self._every_map, self.lexicon, None, name)
+            other._maps = self._maps
+            self._maps[name] = other
+        return self._maps[name]
+
+    def is_within(self, code: str, parent: str) -> bool:
+        """Whether place ``code`` is ``parent`` itself or lies in it (the country holds every
+        place of the map; a province its districts)."""
+        if code not in self._level or parent not in self._level:
+            return False
+        return code == parent or self._level[parent] == "country" or self._parent[code] == parent
 
     @classmethod
     def of(
@@ -157,12 +249,32 @@ class GeoResolver:
     ) -> GeoResolver:
         """The resolver of a reference folder (its geography, former names and lexicon)."""
         geo = geo_table(reference_dir) if geo is None else geo
-        return cls(geo, load_lexicon(reference_dir), former_names(reference_dir))
+        return cls(
+            geo,
+            load_lexicon(reference_dir),
+            former_names(reference_dir),
+            dissolved=dissolved_units(reference_dir),
+        )
 
     def _key(self, name: str) -> str:
         """Matching key: folded, without a leading prefix, hyphens and spaces as one space."""
         key = self._prefix.sub("", fold_phrase(name))
         return re.sub(r"[\s\-–]+", " ", key).strip()
+
+    @cached_property
+    def _dissolved_by_name(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(parent, full name with its prefix, folded) -> (what it became part of, when)."""
+        d = self.dissolved
+        return {
+            (parent, self._full_key(name)): (part_of, when)
+            for parent, name, part_of, when in zip(
+                d["parent_code"],
+                d["full_name_vi"],
+                d["part_of_code"],
+                d["dissolved_on"],
+                strict=True,
+            )
+        }
 
     def _full_key(self, name: str) -> str:
         """Folded with its prefix, an abbreviated prefix spelt out ('TP.' → 'thành phố')."""
@@ -195,6 +307,8 @@ class GeoResolver:
         text = str(value).strip()
         if text in self._by_code:
             return text
+        if text in self._by_map_code:  # a GSO code of this map ('52' since the reform)
+            return self._by_map_code[text]
         codes = self._candidates(text)
         if len(codes) > 1:
             # a bare name means the province when exactly one province has it, not a same-named city
@@ -226,6 +340,15 @@ class GeoResolver:
             return Placed(parent, "the whole place")
         if self._named_level(printed) == level and parent in self._by_key.get(key, []):
             return Placed(parent, "the place itself")  # 'Tỉnh X' in X's own yearbook
+        gone = self._dissolved_by_name.get((parent, self._full_key(printed)))
+        if gone is not None:  # 'Quận Thủ Đức' is not today's Thành phố Thủ Đức
+            part_of, when = gone
+            return Placed(
+                None,
+                f"place {printed!r} was dissolved on {when}, part of "
+                f"{self._by_code.get(part_of, part_of)} ({part_of}) since: its figures are not "
+                "those of any place in the reference",
+            )
         for index, k in ((self._exact, _exact_key(printed)), (self._by_key, key)):
             codes = [c for c in index.get(k, []) if self._parent[c] == parent]
             if len(codes) == 1:
@@ -274,6 +397,12 @@ def _exact_key(name: str) -> str:
 def _prefix_regex(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     words = sorted({fold_phrase(p) for p in prefixes}, key=len, reverse=True)
     return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+def dissolved_units(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Districts merged into another before the reference's cut (``geo_dissolved.csv``), each
+    with its source: a yearbook may still print them, and their figures are no place's today."""
+    return pd.read_csv(reference_dir / "geo_dissolved.csv", dtype=str)
 
 
 def former_names(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Sources layer: the immutable documents in ``data/raw`` and the sidecars that describe them.
 
-A document is a pair ``<source_id>.txt`` + ``<source_id>.yaml``; an optional
-``<source_id>.corrections.yaml`` holds quote-checked corrections. Adding a plan is dropping
+A document is a pair ``<source_id>.txt`` (or a table, ``<source_id>.csv``) +
+``<source_id>.yaml``; an optional ``<source_id>.corrections.yaml`` holds quote-checked
+corrections. Adding a plan is dropping
 files here. Anything malformed stops the build with one message naming the file (and line/key):
 documents are regular files (no symlinks, directories or devices), UTF-8 without NUL bytes, of
 at most ``MAX_DOCUMENT_BYTES``, named by a lower-case slug.
@@ -13,6 +14,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,8 @@ from pipeline.settings import relative as _rel
 from pipeline.sources.corrections import read_corrections
 from pipeline.sources.sidecar import SLUG, Places, read_sidecar
 from pipeline.sources.strict_yaml import read_regular_file
-from pipeline.text import fold_phrase
+from pipeline.sources.table_spec import SUFFIXES, check_table_sidecar
+from pipeline.sources.tabular import check_table
 
 CORRECTIONS_SUFFIX = ".corrections.yaml"
 
@@ -83,7 +86,10 @@ def _decode(path: Path) -> tuple[str, bytes]:
 
 
 def _slug_of(stem: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold_phrase(stem).lower()).strip("-") or "document"
+    """A slug suggested for a file name: lower case, no diacritics (đ as d), '-' between."""
+    plain = unicodedata.normalize("NFD", stem.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "document"
 
 
 def _check_kind(path: Path) -> None:
@@ -114,8 +120,8 @@ def _listing(raw_dir: Path) -> tuple[dict[str, Path], dict[str, Path], dict[str,
     for name in names:
         if name.endswith(CORRECTIONS_SUFFIX):
             stem, into = name[: -len(CORRECTIONS_SUFFIX)], corrections
-        elif name.endswith((".txt", ".yaml")):
-            stem, into = name.rsplit(".", 1)[0], texts if name.endswith(".txt") else sidecars
+        elif name.endswith((*SUFFIXES, ".yaml")):  # a text or a table, or a sidecar
+            stem, into = name.rsplit(".", 1)[0], sidecars if name.endswith(".yaml") else texts
         else:
             continue  # README, .gitkeep and the like
         path = raw_dir / name
@@ -124,6 +130,11 @@ def _listing(raw_dir: Path) -> tuple[dict[str, Path], dict[str, Path], dict[str,
             raise InputError(
                 f"{_rel(path)}: the file name {stem!r} must be a lower-case slug "
                 f"(a-z, 0-9, '-'), e.g. {_slug_of(stem)!r}: it becomes the source_id"
+            )
+        if into is texts and stem in texts:
+            raise InputError(
+                f"{_rel(path)}: {texts[stem].name} has the same name; one sidecar "
+                f"({stem}.yaml) describes one document"
             )
         into[stem] = path
     return texts, sidecars, corrections
@@ -140,7 +151,8 @@ def _check_pairs(
     for stem, p in sorted(sidecars.items()):
         if stem not in texts:
             raise InputError(
-                f"{_rel(p)}: sidecar without a document; expected {_rel(p.with_suffix('.txt'))}"
+                f"{_rel(p)}: sidecar without a document; expected "
+                f"{_rel(p.with_suffix('.txt'))} or a table {p.with_suffix('.csv').name}"
             )
     for stem, p in sorted(corrections.items()):
         if stem not in texts:
@@ -173,7 +185,7 @@ def discover(
     for stem in sorted(texts):
         source = known(stem) if known is not None else None
         if source is None:
-            source = _read_source(stem, texts, sidecars, corrections, places, keep_text)
+            source = _read_source(stem, texts, sidecars, corrections, places, resolver, keep_text)
         source_id, sidecar_path = source.source_id, source.sidecar
         if source_id in seen:
             raise InputError(
@@ -183,7 +195,7 @@ def discover(
         seen[source_id] = sidecar_path
         sources.append(source)
     if not sources:
-        raise InputError(f"{_rel(raw_dir)}: no documents (*.txt with a *.yaml sidecar)")
+        raise InputError(f"{_rel(raw_dir)}: no documents (*.txt or *.csv with a *.yaml sidecar)")
     return sources
 
 
@@ -193,11 +205,13 @@ def _read_source(
     sidecars: dict[str, Path],
     corrections: dict[str, Path],
     places: Places,
+    resolver: GeoResolver,
     keep_text: bool,
 ) -> Source:
     """The document ``stem``: its sidecar, text and corrections read and checked."""
     path, sidecar_path = texts[stem], sidecars[stem]
     sidecar = read_sidecar(sidecar_path, places)
+    check_table_sidecar(sidecar_path, sidecar.meta, path)
     source_id = sidecar.source_id or stem
     if not SLUG.fullmatch(source_id):
         raise InputError(
@@ -205,6 +219,7 @@ def _read_source(
             "(a-z, 0-9, '-')"
         )
     text, data = _decode(path)
+    check_table(path, sidecar.meta, text, resolver, sidecar.geo_code)
     corr_path = corrections.get(stem)
     corr = read_corrections(corr_path, text) if corr_path else []
     n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)

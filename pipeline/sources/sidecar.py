@@ -13,9 +13,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import InputError, ReferenceError, did_you_mean
+from pipeline.errors import InputError, did_you_mean
 from pipeline.reference import GeoResolver
 from pipeline.settings import MAX_SIDECAR_BYTES, PLAUSIBLE_YEARS, relative
+from pipeline.sources.places import document_map, document_place
 from pipeline.sources.strict_yaml import YamlMap, load_strict
 from pipeline.text import fold_phrase
 
@@ -31,7 +32,13 @@ SIDECAR_KEYS = {  # key -> required
     "default_year": False,
     "source_id": False,
     "notes": False,
+    # tables and official statistics (pipeline/sources/table_spec.py checks them); the map the
+    # document names its places on, where its issue date does not say (pipeline/sources/places.py)
+    "table": False,
+    "official_statistics": False,
+    "geo_map": False,
 }
+MAPPING_KEYS = ("table",)  # the one key whose value is a mapping (table_spec checks it)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # source ids and the file names they come from
 _ISSUED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")  # 2024, 2024-05, 2024-05-21
 _URL = re.compile(r"https?://\S+")
@@ -57,12 +64,14 @@ def _exact(name: str) -> str:
 
 @dataclass
 class Places:
-    """The resolver and, built once per discovery, every place by code and by name (exact and
-    without diacritics): looking places up in the geography frame per sidecar took seconds."""
+    """The resolver and, built once per discovery and map, every place by code and by name
+    (exact and without diacritics): looking places up in the geography frame per sidecar took
+    seconds."""
 
     resolver: GeoResolver
     by_code: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name, full, level
     by_name: dict[str, list[str]] = field(default_factory=dict)
+    _maps: dict[str, Places] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resolver: GeoResolver) -> Places:
@@ -75,6 +84,12 @@ class Places:
             places.by_name.setdefault("=" + _exact(name), []).append(code)
             places.by_name.setdefault("~" + fold_phrase(name), []).append(code)
         return places
+
+    def on_map(self, name: str) -> Places:
+        """The places of map ``name`` (``pipeline.reference.geography.MAPS``), built once."""
+        if name not in self._maps:
+            self._maps[name] = Places.of(self.resolver.on_map(name))
+        return self._maps[name]
 
 
 def read_sidecar(path: Path, places: Places | GeoResolver) -> Sidecar:
@@ -93,7 +108,7 @@ def read_sidecar(path: Path, places: Places | GeoResolver) -> Sidecar:
         if required and meta.get(key) in (None, ""):
             raise InputError(f"{where}: required key {key!r} is missing")
     for key, value in meta.items():
-        if value is not None and not isinstance(value, str):
+        if value is not None and not isinstance(value, str) and key not in MAPPING_KEYS:
             kind = "a list" if isinstance(value, list) else "a mapping"
             raise InputError(
                 f"{where}, line {meta.line_of(key)}: key {key!r} must be text, got {kind}"
@@ -110,7 +125,9 @@ def read_sidecar(path: Path, places: Places | GeoResolver) -> Sidecar:
             f"spaces, got {out['url']!r}"
         )
     places = places if isinstance(places, Places) else Places.of(places)
-    geo_code, notes = _geo(out["geo"], places, f"{where}, line {line('geo')}")
+    geo_code = document_place(path, out, places.resolver)  # on the map of its issue date
+    on_map = places.on_map(document_map(out, path))
+    notes = _namesake_notes(out["geo"].strip(), geo_code, on_map, f"{where}, line {line('geo')}")
     return Sidecar(out, geo_code, notes)
 
 
@@ -139,14 +156,6 @@ def _issued_on(text: str, where: str) -> str:
     if problem:
         raise InputError(f"{where}: key 'issued_on' {problem}, got {text!r}")
     return text
-
-
-def _geo(text: str, places: Places, where: str) -> tuple[str, list[str]]:
-    try:
-        code = places.resolver.resolve(text)
-    except ReferenceError as e:
-        raise InputError(f"{where}: key 'geo': {e}") from None
-    return code, _namesake_notes(text.strip(), code, places, where)
 
 
 def _namesake_notes(text: str, code: str, places: Places, where: str) -> list[str]:

@@ -23,13 +23,11 @@ from pipeline.staging.columns import Column
 from pipeline.staging.layout import Block, BlockRead, register
 from pipeline.staging.rows import RowLabel
 from pipeline.staging.stat_body import BodyRow, body_rows, first_row_is_whole
-from pipeline.staging.stat_lines import StatWords, is_noise, years_in
+from pipeline.staging.stat_lines import is_noise, years_in
 from pipeline.staging.stat_reader import StatReader
-from pipeline.text import fold, fold_phrase, phrase_regex
+from pipeline.text import fold, phrase_regex
 
 _HEADER_LINES = 40  # the most lines of headers between the unit line and the first row
-_PIECES = re.compile(r"\s{2,}")
-_LANGUAGES = re.compile(r"\s+-\s+|^\s*-\s*|\s*-\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +163,7 @@ class CategoryTableReader(StatReader[CategoryBlock]):
     ) -> list[CategoryColumn] | None:
         """A column per header group of the language that has ``width`` of them (Vietnamese
         and English paired when both have)."""
-        vi, en = self._groups(header)
+        vi, en = st.header_groups(self.sd, header)
         if len(vi) == width:
             heads = [f"{v} {e}" for v, e in zip(vi, en, strict=True)] if len(en) == width else vi
         elif len(en) == width:
@@ -173,38 +171,16 @@ class CategoryTableReader(StatReader[CategoryBlock]):
         else:
             return None
         out = []
+        parent = st.lineage_of(self.sd, caption).parent
         for head, name in zip(heads, vi if len(vi) == width else en, strict=True):
             total = st.is_total(self.sd, name)
             indicator = (
                 st.caption_indicator(self.sd, caption)
                 if total
-                else st.match_label(self.sd, fold(head), caption.unit)[0]
+                else st.column_indicator(self.sd, fold(head), caption.unit, parent)
             )
             out.append(CategoryColumn(head, total, indicator))
         return out
-
-    def _groups(self, header: list[int]) -> tuple[list[str], list[str]]:
-        """The header's word groups in Vietnamese and in English, in order: a piece (cells are
-        parted by runs of spaces, languages by ' - ') opening with a capital letter opens a
-        group, one in lower case continues the last group of its language."""
-        filler = self.sd.words
-        groups: dict[bool, list[str]] = {True: [], False: []}
-        for i in header:
-            line = self.state.lines[i]
-            if st.is_unit_line(self.sd, i):
-                continue
-            for cell in _PIECES.split(line.text.strip()):
-                for piece in _LANGUAGES.split(cell):
-                    piece = piece.strip(" ,")
-                    if not any(ch.isalpha() for ch in piece) or _is_filler(filler, piece):
-                        continue
-                    vi = any(ch.isalpha() and ord(ch) > 127 for ch in piece)
-                    same = groups[vi]
-                    if piece[0].islower() and same:
-                        same[-1] += " " + piece
-                    else:
-                        same.append(piece)
-        return groups[True], groups[False]
 
     # ---------------------------------------------------------------------------- read
     def read(self, block: CategoryBlock) -> BlockRead:
@@ -217,7 +193,7 @@ class CategoryTableReader(StatReader[CategoryBlock]):
             consumed[i] = 1
         column = Column(block.year, "actual", False, str(block.year))
         st.reports(self.state, [column])
-        lineage = st.Lineage()
+        lineage = st.lineage_of(self.sd, block.caption)
         for row in rows:
             if len(row.cells) != len(block.columns):
                 what = st.printed_label(self.sd, row.label) or "an unlabelled row"
@@ -279,8 +255,3 @@ class CategoryTableReader(StatReader[CategoryBlock]):
         if parts:
             reason = f"figures of {label_text!r} by {', '.join(parts)}: no indicator in the catalog"
             st.unmapped(self.sd, start, end, "no_indicator", reason)
-
-
-def _is_filler(words: StatWords, piece: str) -> bool:
-    """A header piece that names no column ('Chia ra', 'Of which')."""
-    return words.header_filler.fullmatch(fold_phrase(piece).strip(" :")) is not None

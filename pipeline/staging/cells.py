@@ -77,7 +77,7 @@ def cell_at(state: DocumentState, a: int, b: int) -> Cell | None:
         return None
     ms = [
         m
-        for m in state.grammar.mentions(folded, a, b, state.mask)
+        for m in state.grammar.mentions(folded, a, b, _own_mask(state.mask, a, b))
         if paren_depth(folded[a : m.num_start]) == 0
     ]
     if not ms:
@@ -85,6 +85,19 @@ def cell_at(state: DocumentState, a: int, b: int) -> Cell | None:
     m = ms[0]
     cond = state.doc.text[m.end : b].strip(" ;,\n") or None
     return Cell(m.start, b, m, folded[a:b].strip(), condition=cond)
+
+
+def _own_mask(mask: bytearray, a: int, b: int) -> bytearray:
+    """The label mask as a delimited cell [a, b) sees it: a masked run that starts in the cell
+    before ('Cơ sở<TAB>189' read as 'số 189', a number of a label) claims nothing of this one."""
+    if a == 0 or not (mask[a - 1] and mask[a]):
+        return mask
+    end = a
+    while end < b and mask[end]:
+        end += 1
+    own = bytearray(mask)
+    own[a:end] = bytes(end - a)
+    return own
 
 
 def row_cells(state: DocumentState, a: int, b: int, excluded: set[int]) -> tuple[list[Cell], int]:

@@ -88,4 +88,8 @@ def _column(grammar: Grammar, words: str, year: int | None) -> Column:
     )
     if est:
         kind = "actual"
-    return Column(year, kind, est, words)
+    prelim = any(  # 'Sơ bộ 2022': a statistics office's preliminary result
+        re.search(phrase_regex(fold_phrase(w)), words)
+        for w in grammar.lexicon["statistics"]["preliminary"]
+    )
+    return Column(year, kind, est, words, preliminary=prelim)

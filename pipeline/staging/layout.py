@@ -94,7 +94,12 @@ def readers() -> list[type[LayoutReader]]:
 
 
 def extract(doc: Document, catalog: Catalog, context: Context) -> Extraction:
-    """Every figure in ``doc``: each reader in turn reads each block of its layout."""
+    """Every figure in ``doc``: each reader in turn reads each block of its layout. A tabular
+    source (a CSV, ``context.table``) is read row by row instead (``tables``)."""
+    if context.table is not None:
+        from pipeline.staging.tables import read_table  # a CSV has no text layout to find
+
+        return read_table(doc, catalog, context)
     state = DocumentState(doc, catalog, context)
     for reader_type in readers():
         reader = reader_type(state)

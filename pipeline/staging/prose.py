@@ -170,8 +170,10 @@ class ProseReader(LayoutReader[Block]):
         year = year if year is not None else state.context.fallback_year()
         reported = state.reported_through
         restated = year is not None and reported is not None and year <= reported
-        kind = "actual" if restated or state.grammar.is_actual_sentence(sentence) else "target"
-        return year, kind
+        grammar = state.grammar
+        reports = state.reports_results and not grammar.is_target_sentence(sentence)
+        actual = restated or reports or grammar.is_actual_sentence(sentence)
+        return year, "actual" if actual else "target"
 
     # ----------------------------------------------------------------------------- clauses
     def _read_clause(self, c: _Clause) -> bool:

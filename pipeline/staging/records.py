@@ -34,6 +34,13 @@ class Figure:
     sex: str = "total"  # total | male | female: a split figure never passes for the total
     residence: str = "total"  # total | urban | rural
     preliminary: bool = False  # marked preliminary by its source ('Sơ bộ', 'Prel.')
+    # Where a table row cites the figure's own source (a compilation of cited figures): the
+    # instrument, the page's URL and what kind of page it is; whether the figure is official
+    # statistics (None: as the document's sidecar says).
+    cited_instrument: str | None = None
+    cited_url: str | None = None
+    cited_published_as: str | None = None
+    official_statistics: bool | None = None
 
 
 @dataclass

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pipeline.staging.state import DocumentState
 
 _UNIT_NOTE = re.compile(r"\s*\(.*$", re.S)
+_TABLE_NUMBER = re.compile(r"\s*\d{1,4}[.)]?\s+")  # '258 ' or '242. ' before a title
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,28 @@ def emit_row(state: DocumentState, row: LabelledRow) -> None:
             state.unmapped.append(Unmapped(row.start, row.end, reason_code, reason))
             return
         code = choice.code
+        if counts_a_share(state, code, row.unit, label_folded):
+            reason = f"a count of what {code} is the share of: {row.label.text!r}"
+            state.unmapped.append(Unmapped(row.start, row.end, "count_of_share", reason))
+            return
     label_comparator = state.grammar.comparator_at_end(label_folded)
     for column, cell in row.cells:
         state.figures.append(_cell_figure(state, row, code, label_comparator, column, cell))
+
+
+def counts_a_share(state: DocumentState, code: str, unit: RowUnit, label_folded: str) -> bool:
+    """Whether a label counting things ('Số xã đạt tiêu chí quốc gia về y tế', unit 'Xã'; 'Số
+    trẻ em … được tiêm chủng đầy đủ') was matched to the share of them, a percent indicator: its
+    figures are counts (142 communes), never percentages. A unit printed as a rate ('(%)')
+    keeps the share."""
+    if state.catalog.indicators[code].unit != "percent" or unit.kind == "rate":
+        return False
+    if unit.kind == "noun":
+        return True
+    words = state.grammar.lexicon["statistics"]["count_prefix"]
+    head = _TABLE_NUMBER.match(label_folded)
+    text = label_folded[head.end() if head else 0 :].lstrip()
+    return any(text.startswith(fold_phrase(w) + " ") for w in words)
 
 
 def _label_matches(state: DocumentState, row: LabelledRow, label_folded: str) -> list[Match]:

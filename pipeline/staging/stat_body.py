@@ -2,10 +2,12 @@
 columns are known in number: each row is its label's lines and its cells, on the label's last
 line or one per line (both in one table).
 
-A row ends once it has a cell per column; words arriving before that end it without all its
-figures (the reader reports it). A dash or ellipsis takes a column. Page furniture, page-number
-strips and lone table or page numbers between rows are passed over; the table ends at a consumed
-line, at the header of the next table, at a footnote ('* Ghi chú …') or at prose.
+A row ends once it has a cell per column, or at the end of its label's line if its cells stand
+there (a blank cell printed as spaces leaves it short); words arriving before that end it
+without all its figures (the reader reports it). A dash or ellipsis takes a column. Page
+furniture, page-number strips and lone table or page numbers between rows are passed over; the
+table ends at a consumed line, at the header, unit line or title of the next table ('ĐVT:
+Giường', '… phân theo huyện'), at a footnote ('* Ghi chú …') or at prose.
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             continue
         if sd.state.consumed[i] or starts_header(sd, line) or _is_note(line):
             break
+        unit_line = sd.words.unit_line.match(line.folded) is not None
+        if rows and (unit_line or sd.words.by_place.search(line.folded)):
+            break  # the unit line or title of the next table ('… phân theo huyện'): no row
+        if unit_line and not row.label:
+            continue  # the table's own unit line, printed under its header
         cells = sd.cells(line)
         if cells.value_only:
             if row.label:  # else a page or table number between rows
@@ -84,14 +91,22 @@ def body_rows(sd: StatDoc, first: int, width: int, places: bool) -> tuple[list[B
             break  # prose after the table
         if places and row.label and _separate_places(sd, row, line, cells.label_end):
             row = BodyRow()
-        elif not places and row.label and cells.spans and _opens_row(sd, line, cells.label_end):
-            row = BodyRow()  # the words above were a row without figures, not this label's
+        elif (
+            not places
+            and row.label
+            and (cells.spans or _english_only(sd, row))
+            and _opens_row(sd, line, cells.label_end)
+        ):
+            # the words above were a row without figures, or the English half of the row
+            # above printed after its figures: not this label's
+            row = BodyRow()
         add_label(sd, row, line, cells.label_end)
         if cells.spans:
             row.cells += cells.spans
-            if len(row.cells) >= width:
-                rows.append(row)
-                row, end = BodyRow(), i + 1
+            # a row printed on its label's line ends there: with too few cells its blanks
+            # were spaces, and a page number below is none of its figures
+            rows.append(row)
+            row, end = BodyRow(), i + 1
     if row.cells:
         rows.append(row)
         end = row.lines[-1] + 1
@@ -118,6 +133,13 @@ def _opens_row(sd: StatDoc, line: Line, label_end: int) -> bool:
     return (
         bool(words) and words[0].isupper() and any(ch.isalpha() and ord(ch) > 127 for ch in words)
     )
+
+
+def _english_only(sd: StatDoc, row: BodyRow) -> bool:
+    """Whether a row's label so far has no Vietnamese letter ('Doctors per 10000 inhabitants
+    Person' under the row whose figures stood on its Vietnamese line)."""
+    text = sd.state.doc.text
+    return not any(ord(ch) > 127 and ch.isalpha() for a, b in row.label for ch in text[a:b])
 
 
 def _is_note(line: Line) -> bool:

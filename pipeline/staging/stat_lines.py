@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,6 +35,7 @@ _TOKEN, _NUMBER_TOKEN, _COMPARATOR_TOKEN, _EMPTY_TOKEN = (
     re.compile(r"[<>≤≥=]{1,2}"),
     re.compile(r"…+|\.{2,3}|-{1,2}"),
 )
+_ROW_NUMBER_TOKEN = re.compile(r"\d{1,3}[.)]")  # '1.' of '1. Thành phố …'
 PLAIN_YEAR = re.compile(r"(?:19|20)\d\d")  # a year as a whole token
 YEAR_START = re.compile(r"[ \t]*(?:19|20)\d\d(?![\d.,]\d)")  # a line opening with a year
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d.,]\d)")  # a year within words
@@ -56,6 +58,9 @@ class StatWords:
     count_prefix: str  # 'số'
     splits: dict[str, tuple[str, str]]  # lower-cased word (diacritics kept) -> (axis, value)
     whole: frozenset[str]  # folded names of a whole place ('toàn tỉnh', 'cả nước')
+    totals: frozenset[str]  # folded words for a total ('tổng số', 'total')
+    # words opening a district's name ('quận', 'thị xã'), split, by their last word
+    name_prefixes: dict[str, tuple[tuple[str, ...], ...]]
     header_filler: re.Pattern[str]  # header words naming no column ('Chia ra - Of which')
     total_line: re.Pattern[str]  # a header line opening with a total word ('Tổng số   Chia ra')
     header_scan: re.Pattern[str]  # header_line, at a line start and to its end
@@ -74,6 +79,8 @@ def stat_words(grammar: Grammar) -> StatWords:
     stats = lex["statistics"]
     prelim = _alternation(stats["preliminary"])
     piece = rf"(?:{prelim}|\.|-|:|\|)"
+    # the head of a unit column before the year columns ('Đơn vị tính   2019 2020', 'Unit')
+    unit_head = rf"(?:(?:{_alternation(stats['unit_line'])})[ \t]+)?"
     splits: dict[str, tuple[str, str]] = {}
     for value, words in lex["statistics_splits"].items():
         axis = "sex" if value in ("male", "female") else "residence"
@@ -81,7 +88,7 @@ def stat_words(grammar: Grammar) -> StatWords:
             splits[" ".join(w.lower().split())] = ("any" if value == "total" else axis, value)
     return StatWords(
         preliminary=re.compile(prelim),
-        header_line=re.compile(rf"\s*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))\s*)+"),
+        header_line=re.compile(rf"\s*{unit_head}(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))\s*)+"),
         year_label=re.compile(rf"\s*(?:{piece}\s*)*((?:19|20)\d\d)\s*"),
         noise=re.compile("|".join(f"(?:{p})" for p in lex["statistics_noise_patterns"])),
         unit_line=re.compile(
@@ -95,13 +102,29 @@ def stat_words(grammar: Grammar) -> StatWords:
         count_prefix=fold_phrase(stats["count_prefix"][0]) if stats["count_prefix"] else "",
         splits=splits,
         whole=frozenset(fold_phrase(w) for ws in lex["geo_whole"].values() for w in ws),
+        totals=frozenset(fold_phrase(w) for w in lex["statistics_splits"]["total"]),
+        name_prefixes=_by_last_word(
+            w for level in ("district", "any") for w in lex["geo_prefixes"][level]
+        ),
         header_filler=re.compile(_alternation(stats["header_filler"])),
         total_line=re.compile(
             rf"[ \t]*(?:{_alternation(lex['statistics_splits']['total'])})"
             r"(?:[ \t:-]*(?=\n|\Z)|[ \t]{2,}|[ \t]+-[ \t]+)"
         ),
-        header_scan=re.compile(rf"[ \t]*(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))[ \t]*)+(?=\n|\Z)"),
+        header_scan=re.compile(
+            rf"[ \t]*{unit_head}(?:(?:{piece}|(?:19|20)\d\d(?![\d.,]\d))[ \t]*)+(?=\n|\Z)"
+        ),
     )
+
+
+def _by_last_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Folded phrases split into words, grouped by their last word."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        split = tuple(fold_phrase(phrase).split())
+        if split:
+            found.setdefault(split[-1], []).append(split)
+    return {last: tuple(group) for last, group in found.items()}
 
 
 @dataclass(slots=True)
@@ -181,14 +204,14 @@ def _line_cells(state: DocumentState, line: Line) -> Cells:
     digit on ('2500 gram', '7 loại') is the label's, and ends the run.
     """
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(line.folded)]
-    mask = state.mask
+    mask, words = state.mask, stat_words(state.grammar)
     cells: list[tuple[int, int]] = []
     numbers = 0
     i = len(tokens) - 1
     while i >= 0:
         a, b, tok = tokens[i]
         if _NUMBER_TOKEN.fullmatch(tok) and not _COMPARATOR_TOKEN.fullmatch(tok):
-            if _label_number(mask, line, line.start + a):
+            if _label_number(mask, line, line.start + a) or _names_a_place(words, tokens, i):
                 break
             if i > 0 and _COMPARATOR_TOKEN.fullmatch(tokens[i - 1][2]):
                 i -= 1
@@ -205,6 +228,19 @@ def _line_cells(state: DocumentState, line: Line) -> Cells:
         return Cells([], line.end, 0, False)
     label_end = line.start if i < 0 else line.start + tokens[i][1]
     return Cells(cells, label_end, numbers, i < 0)
+
+
+def _names_a_place(words: StatWords, tokens: list[tuple[int, int, str]], i: int) -> bool:
+    """Whether the number token ``i`` ends a district's name right after the word opening it,
+    itself at the start of the label or of its English half ('Quận 1', 'Quận 1 - District 1',
+    '2. Q. 3'): the name's, not a cell. After a name ('Go Vap district 780') it is a cell."""
+    for prefix in words.name_prefixes.get(tokens[i - 1][2], ()) if i else ():
+        k = i - len(prefix)
+        if k < 0 or tuple(t for _a, _b, t in tokens[k:i]) != prefix:
+            continue
+        if k == 0 or tokens[k - 1][2] == "-" or _ROW_NUMBER_TOKEN.fullmatch(tokens[k - 1][2]):
+            return True
+    return False
 
 
 def _label_number(mask: bytearray, line: Line, at: int) -> bool:

@@ -16,7 +16,15 @@ from pipeline.reference import Match
 from pipeline.staging.cells import Cell
 from pipeline.staging.columns import Column
 from pipeline.staging.records import Unmapped
-from pipeline.staging.rows import LabelledRow, RowLabel, RowPlace, RowUnit, choose, emit_row
+from pipeline.staging.rows import (
+    LabelledRow,
+    RowLabel,
+    RowPlace,
+    RowUnit,
+    choose,
+    counts_a_share,
+    emit_row,
+)
 from pipeline.staging.stat_lines import StatDoc, is_noise, is_page_strip
 from pipeline.staging.state import DocumentState, Line
 from pipeline.text import fold_phrase, phrase_regex
@@ -29,6 +37,8 @@ _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
 _DASHED = re.compile(r"\s+-\s+")
 _FIRST_PART = re.compile(r"^\s*(.+?)(?:\s+-\s+|\s*$)")  # 'Người' of 'Người - Person'
+_PIECES = re.compile(r"\s{2,}")  # header cells on a line
+_LANGUAGES = re.compile(r"\s+-\s+|^\s*-\s*|\s*-\s*$")  # 'Tổng số - Total'
 _FOOTNOTE_MARK = re.compile(r"\(\W{0,3}\)|\*+(?=\s|$)")  # 'Huyện Mường Tè(*)', 'Mường Lay**'
 
 
@@ -151,6 +161,35 @@ def paren_unit(sd: StatDoc, a: int, b: int) -> RowUnit:
     return RowUnit()
 
 
+def header_groups(sd: StatDoc, lines: list[int]) -> tuple[list[str], list[str]]:
+    """Column headers one word group per line or several per line, in Vietnamese and in
+    English, in order: a piece (cells are parted by runs of spaces, languages by ' - ') opening
+    with a capital letter opens a group, one in lower case continues the last group of its
+    language; unit lines and filler words ('Chia ra - Of which') name no column."""
+    groups: dict[bool, list[str]] = {True: [], False: []}
+    for i in lines:
+        line = sd.state.lines[i]
+        if is_unit_line(sd, i):
+            continue
+        for cell in _PIECES.split(line.text.strip()):
+            for piece in _LANGUAGES.split(cell):
+                piece = piece.strip(" ,")
+                if not any(ch.isalpha() for ch in piece) or _is_filler(sd, piece):
+                    continue
+                vi = any(ch.isalpha() and ord(ch) > 127 for ch in piece)
+                same = groups[vi]
+                if piece[0].islower() and same:
+                    same[-1] += " " + piece
+                else:
+                    same.append(piece)
+    return groups[True], groups[False]
+
+
+def _is_filler(sd: StatDoc, piece: str) -> bool:
+    """A header piece that names no column ('Chia ra', 'Of which')."""
+    return sd.words.header_filler.fullmatch(fold_phrase(piece).strip(" :")) is not None
+
+
 # ----------------------------------------------------------------------------- indicators
 
 
@@ -175,7 +214,10 @@ def match_label(
         matches = catalog.match(label, context=context, has_denominator=has_den)
     if not matches and not has_den and sd.words.count_prefix:
         matches = catalog.match(f"{sd.words.count_prefix} {label.strip()}")
-    return choose(catalog, matches, unit.code), bool(matches)
+    choice = choose(catalog, matches, unit.code)
+    if not isinstance(choice, str) and counts_a_share(state, choice.code, unit, label):
+        return f"a count of what {choice.code} is the share of", True
+    return choice, bool(matches)
 
 
 @dataclass(slots=True)
@@ -183,10 +225,29 @@ class Lineage:
     """What the rows above a row tell it: the indicator of the row just above (a 'Trong đó' row
     naming it again is a part of it), and the last count row with its unit in parentheses
     ('Giường bệnh (Giường)'), whose rows without a unit below it count its parts ('Bệnh viện -
-    Hospital': beds in hospitals, not hospitals)."""
+    Hospital': beds in hospitals, not hospitals). A table whose title names a count ('Số giường
+    bệnh', 'Số cơ sở khám, chữa bệnh') starts with its title as that parent, and its total row
+    ('TỔNG SỐ - TOTAL') holds the title's indicator."""
 
     previous: str = ""
     parent: str = ""  # folded label of that count row, '' when the rows above have none
+    total: str = ""  # the indicator of the title's count: what a total row holds
+
+
+def lineage_of(sd: StatDoc, caption: Caption) -> Lineage:
+    """The lineage a table's first row starts with: its title's count as the parent, if the
+    title names one indicator counted in ``count``."""
+    choice = caption_indicator(sd, caption)
+    if isinstance(choice, str) or sd.state.catalog.indicators[choice.code].unit != "count":
+        return Lineage()
+    return Lineage(parent=caption.folded, total=choice.code)
+
+
+def is_total_label(sd: StatDoc, folded: str) -> bool:
+    """Whether a folded row label is wholly words for the total, in one or two languages
+    ('TỔNG SỐ - TOTAL', 'Tổng số')."""
+    parts = [" ".join(p.split()) for p in _DASHED.split(folded.strip(" -"))]
+    return bool(parts) and all(p in sd.words.totals for p in parts)
 
 
 def row_indicator(
@@ -199,6 +260,9 @@ def row_indicator(
     the catalog names that part with its parent ('Số cơ sở y tế' / 'Bệnh viện' is the number of
     hospitals; 'Giường bệnh' / 'Bệnh viện' is no indicator)."""
     parent, previous = lineage.parent, lineage.previous
+    if lineage.total and is_total_label(sd, label):
+        lineage.previous = lineage.total
+        return lineage.total, "", ""
     if unit.code is None and parent:
         choice, matched = _part_of(sd, label, parent)
     else:
@@ -213,6 +277,16 @@ def row_indicator(
     if is_part_of_row(sd, label) and choice.code == previous:
         return None, "part_of_row", f"a part of the row above, not {choice.code} itself"
     return choice.code, "", ""
+
+
+def column_indicator(sd: StatDoc, label: str, unit: RowUnit, parent: str) -> Match | str:
+    """The indicator a category column's folded header names: its own; or, under a title that
+    names a count (``parent``, see ``lineage_of``), the part of that count the catalog names
+    with it ('Số cơ sở y tế' / 'Bệnh viện': hospitals; 'Số giường bệnh' / 'Bệnh viện': beds in
+    hospitals, no indicator)."""
+    if parent:
+        return _part_of(sd, label, parent)[0]
+    return match_label(sd, label, unit)[0]
 
 
 def _part_of(sd: StatDoc, label: str, parent: str) -> tuple[Match | str, bool]:
@@ -259,7 +333,8 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
 
     ``texts`` are the row's label lines: each is tried whole, then without its English half
     ('Huyện Đà Bắc - Da Bac district'), a row number ('1. Thành phố …') and a trailing dash
-    taken off; a row naming the whole ('Tổng số', 'Toàn tỉnh') is the document's place.
+    taken off; a row naming the whole ('Tổng số', 'TỔNG SỐ - TOTAL', 'Toàn tỉnh') is the
+    document's place.
     """
     ctx = sd.state.context
     if ctx.places is None or ctx.geo_code is None:
@@ -269,9 +344,9 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
         name = _FOOTNOTE_MARK.sub("", _ROW_NUMBER.sub("", text)).strip(" \t-|")
         if not name:
             continue
-        if is_total(sd, name):
-            return RowPlace(name, ctx.geo_code), ""
         parts = _DASHED.split(name)
+        if all(is_total(sd, part) for part in parts):  # 'Tổng số', 'TỔNG SỐ - TOTAL'
+            return RowPlace(name, ctx.geo_code), ""
         for n in range(len(parts), 0, -1):
             candidate = " - ".join(parts[:n])
             placed = ctx.places.within(ctx.geo_code, candidate)
@@ -280,6 +355,30 @@ def place_of(sd: StatDoc, texts: list[str]) -> tuple[RowPlace | None, str]:
             if n == 1 and not reason:
                 reason = placed.reason  # the first line's Vietnamese name says why
     return None, reason or "the row names no place"
+
+
+def row_split(sd: StatDoc, text: str) -> tuple[str, str] | None:
+    """The split a row label names wholly, in one or two languages ('Nam - Male' -> ('sex',
+    'male'), 'Tổng số - Total' -> ('any', 'total')), or None."""
+    found = {sd.words.splits.get(" ".join(part.lower().split())) for part in _DASHED.split(text)}
+    if len(found) != 1 or None in found:
+        return None
+    return found.pop()
+
+
+def split_column(column: Column, axis: str, value: str) -> Column:
+    """A year column of a row that is a split ('Nam': its figures are the males')."""
+    sex = value if axis == "sex" else column.sex
+    residence = value if axis == "residence" else column.residence
+    return Column(
+        column.year,
+        column.kind,
+        column.is_estimate,
+        column.header,
+        column.preliminary,
+        sex,
+        residence,
+    )
 
 
 def is_total(sd: StatDoc, text: str) -> bool:

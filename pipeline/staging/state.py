@@ -13,13 +13,15 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.reference import Catalog, GeoResolver
+from pipeline.sources.table_spec import TableSpec
 from pipeline.staging.patterns import after_break
 from pipeline.staging.records import Extraction, Figure, Unmapped
-from pipeline.text import Document, code_points
+from pipeline.text import Document, code_points, fold_phrase
 from pipeline.text.grammar import Grammar
 
 # Item numbers opening a line ('1.2.', '(3)', a row number before a tab) are never figures.
@@ -34,16 +36,29 @@ _LONGEST_YEAR_LINE = 80  # longer lines are sentences, whose years are their own
 class Context:
     """What a document's sidecar tells its readers: where figures without their own year get
     one (title year, then sidecar default), and the document's place with the resolver that
-    places a table's rows within it."""
+    places a table's rows within it. For a tabular source (a CSV), its ``table:`` spec and the
+    sidecar itself (title and url: what a wide table's figures cite)."""
 
     title_year: int | None
     default_year: int | None
     issued_year: int | None = None
     geo_code: str | None = None
     places: GeoResolver | None = None
+    table: TableSpec | None = None
+    sidecar: dict | None = None
+    file: Path | None = None
 
     def fallback_year(self) -> int | None:
         return self.title_year if self.title_year is not None else self.default_year
+
+    def reports_results(self, grammar: Grammar) -> bool:
+        """Whether the document publishes statistics (its sidecar says so, or its title names
+        a statistics publication): then its running text reports results, not targets."""
+        sidecar = self.sidecar or {}
+        if sidecar.get("official_statistics") is True:
+            return True
+        title = fold_phrase(str(sidecar.get("title") or ""))
+        return bool(title) and grammar.is_statistics_title(title)
 
     def kind_of_year(self, year: int | None) -> str:
         """Kind of a column headed by a bare year: before the plan's year it reports results."""
@@ -137,6 +152,8 @@ class DocumentState:
         # the latest year a statistics table of the document reports results for: a sentence
         # about that year or an earlier one restates a result ('năm 2022: … là 58,40')
         self.reported_through: int | None = None
+        # a statistics publication's running text reports results (Context.reports_results)
+        self.reports_results = context.reports_results(catalog.grammar)
         # what the readers of one family learn about the document and share, by family name
         self.shared: dict[str, object] = {}
         self._free: list[int] | None = None  # digits outside the mask: see has_free_digit

@@ -45,6 +45,9 @@ class TsvTableReader(LayoutReader[TsvBlock]):
                 continue
             cols = {j: parse_columns(g, c) for j, c in enumerate(cells) if j not in roles.values()}
             value_cols = {j: cs[0] for j, cs in cols.items() if len(cs) == 1}
+            if any(c.preliminary for c in value_cols.values()):
+                for c in value_cols.values():  # 'Sơ bộ 2022': a statistics office's results
+                    c.kind = c.kind or "actual"
             if value_cols:
                 return TsvBlock(i, roles, value_cols)
         return None

@@ -22,15 +22,21 @@ from pipeline.staging.stat_lines import PLAIN_YEAR, YEAR_START, is_noise, split_
 from pipeline.staging.stat_reader import StatReader
 from pipeline.staging.stat_tables import (
     Caption,
+    Lineage,
     StatRow,
     caption_above,
     caption_indicator,
+    column_indicator,
     emit_stat_row,
+    header_groups,
+    is_total,
+    is_unit_line,
+    lineage_of,
     make_caption,
     reports,
     unmapped,
 )
-from pipeline.text import phrase_regex
+from pipeline.text import fold, phrase_regex
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,12 @@ class YearRowsReader(StatReader[YearRowBlock]):
         if len(splits) == width and width > 1:
             indicator = caption_indicator(self.sd, zone)
             return [(_split_column(axis, value), indicator) for axis, value in splits]
+        units = [k for k, i in enumerate(zone.lines) if is_unit_line(self.sd, i)]
+        if units and width > 1:  # the title and unit line above the column headers
+            title = make_caption(self.sd, zone.lines[: units[-1] + 1])
+            count = lineage_of(self.sd, title)
+            if count.total:
+                return self._parts_of_count(zone.lines[units[-1] + 1 :], title, width, count)
         named = self._named_indicators(zone)
         if len(named) == width and width > 1:
             return [(Column(None, "actual", False, m.code), m) for m in named]
@@ -214,11 +226,31 @@ class YearRowsReader(StatReader[YearRowBlock]):
             return [(Column(None, "actual", False, ""), caption_indicator(self.sd, zone))]
         return []
 
+    def _parts_of_count(
+        self, header: list[int], title: Caption, width: int, count: Lineage
+    ) -> list[tuple[Column, Match | str]]:
+        """Under a title naming a count ('Số giường bệnh'), a column per group of the headers
+        below its unit line: the total ('Tổng số') is the title's indicator, the others its
+        parts, which only the catalog's names with the title give an indicator ('Bệnh viện'
+        under beds: beds in hospitals, none); empty if the groups do not fit ``width`` cells."""
+        vi, en = header_groups(self.sd, header)
+        heads = vi if len(vi) == width else en if len(en) == width else []
+        columns: list[tuple[Column, Match | str]] = []
+        for head in heads:
+            column = Column(None, "actual", False, head)
+            if is_total(self.sd, head):
+                columns.append((column, Match(count.total, 0, [])))
+            else:
+                part = column_indicator(self.sd, fold(head), title.unit, count.parent)
+                columns.append((column, part))
+        return columns
+
     def _named_indicators(self, zone: Caption) -> list[Match]:
-        """The indicators the headers name, in the order they are first printed."""
-        found = self.state.catalog.match(
-            zone.folded, has_denominator=True
-        )  # rates per 1,000: the denominator is the unit line's or implied by the title
+        """The indicators the headers name, in the order they are first printed. A density
+        ('bác sĩ' per 10,000) needs its denominator printed (in the headers, or a rate unit
+        line): 'Bệnh viện' under 'Số giường bệnh' is no 'giường bệnh viện' density."""
+        has_den = self.state.grammar.has_denominator(zone.folded) or zone.unit.kind == "rate"
+        found = self.state.catalog.match(zone.folded, has_denominator=has_den)
         where = []
         for m in found:
             starts = [
@@ -245,12 +277,13 @@ class YearRowsReader(StatReader[YearRowBlock]):
             unmapped(self.sd, row.start, end, "cells_mismatch", f"{row.year}: {what}")
             return
         reports(self.state, [Column(row.year, "actual", False, "")])
+        missing = [(h.header, i) for h, i in columns if isinstance(i, str)]
+        if missing:  # a column naming no indicator: its figures only are unmapped
+            what = "; ".join(f"{h or zone.title.text!r}: {i}" for h, i in missing)
+            unmapped(self.sd, row.start, end, "no_indicator", what)
         for (header, indicator), cell in zip(columns, cells, strict=True):
-            if isinstance(indicator, str):
-                unmapped(
-                    self.sd, row.start, end, "no_indicator", f"{indicator}: {zone.title.text!r}"
-                )
-                return
+            if isinstance(indicator, str) or cell is None:
+                continue
             column = _row_column(header, row)
             if column is None:
                 reason = f"the block heading and the column split the same way ({header.header})"

@@ -33,11 +33,14 @@ from pipeline.staging.stat_tables import (
     caption_indicator,
     emit_stat_row,
     folded_label,
+    lineage_of,
     paren_unit,
     place_of,
     printed_label,
     reports,
     row_indicator,
+    row_split,
+    split_column,
     unmapped,
 )
 
@@ -111,7 +114,7 @@ class YearTableReader(StatReader[YearBlock]):
             consumed[i] = 1
         reports(self.state, block.columns)
         indicator = caption_indicator(self.sd, caption) if places else None
-        lineage = Lineage()
+        lineage = lineage_of(self.sd, caption)
         for row in rows:
             if places:
                 self._place_row(row, block, caption, indicator)
@@ -158,7 +161,8 @@ class YearTableReader(StatReader[YearBlock]):
     def _indicator_row(
         self, row: BodyRow, block: YearBlock, caption: Caption, lineage: Lineage
     ) -> None:
-        """Figures of a row whose label names the indicator."""
+        """Figures of a row whose label names the indicator; or, under a title naming one, whose
+        label is a split of it ('Tổng số - Total', 'Nam - Male', 'Thành thị - Urban')."""
         if not row.label:
             return
         label_text = printed_label(self.sd, row.label)
@@ -168,7 +172,13 @@ class YearTableReader(StatReader[YearBlock]):
         context = " ".join(x for x in (caption.folded, row.parent) if x)
         cells = [self.sd.cell(span) for span in row.cells]
         found = [c for c in cells if c is not None]
-        code, reason_code, reason = row_indicator(self.sd, folded, unit, context, lineage, found)
+        split = row_split(self.sd, self.state.doc.text[slice(*row.label[-1])])
+        if split is not None and not isinstance(whole := caption_indicator(self.sd, caption), str):
+            code, reason_code, reason = whole.code, "", ""  # 'Nam - Male': the title's, split
+        else:
+            code, reason_code, reason = row_indicator(
+                self.sd, folded, unit, context, lineage, found
+            )
         if not self._cells_fit(row, block, repr(label_text)):
             return
         start, end = row.span()
@@ -176,6 +186,9 @@ class YearTableReader(StatReader[YearBlock]):
             unmapped(self.sd, start, end, reason_code, f"{reason}: {label_text!r}")
             return
         label = RowLabel(label_text, a, b, caption.folded)
-        pairs = list(zip(block.columns, cells, strict=True))
+        columns = (
+            block.columns if split is None else [split_column(c, *split) for c in block.columns]
+        )
+        pairs = list(zip(columns, cells, strict=True))
         unit = unit if unit.code else caption.unit  # the table's unit, where the row names none
         emit_stat_row(self.sd, StatRow(label, unit, pairs, start, end, self.name, code))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from pipeline.errors import ReferenceError
 from pipeline.text.lexicon import load_lexicon
 from pipeline.text.masks import (
     COUNTED,
@@ -107,6 +108,10 @@ class Grammar:
         lex = load_lexicon(reference_dir)
         units_doc = yaml.safe_load((reference_dir / "units.yaml").read_text(encoding="utf-8"))
         self.units: dict[str, Unit] = {u["code"]: Unit(**u) for u in units_doc["units"]}
+        for code, more in (units_doc.get("more_aliases") or {}).items():
+            if code not in self.units:
+                raise ReferenceError(f"units.yaml: more_aliases: unknown unit {code!r}")
+            self.units[code].aliases = [*self.units[code].aliases, *more]
         self.lexicon = lex
         self._compile_comparators(lex)
         aliases = self._compile_units()
@@ -204,6 +209,9 @@ class Grammar:
         cues = [fold_phrase(p) for p in lex["actual_cues"]]
         self.actual_cues = [re.compile(phrase_regex(p)) for p in cues]
         self._actual_cues = PhraseSet([Phrase(p) for p in cues])
+        stats = lex["statistics"]
+        self._publications = PhraseSet([Phrase(fold_phrase(p)) for p in stats["publications"]])
+        self._target_cues = PhraseSet([Phrase(fold_phrase(p)) for p in stats["target_cues"]])
 
     # ----------------------------------------------------------------------------- numbers
     def masked(self, folded: str) -> bytearray:
@@ -464,6 +472,14 @@ class Grammar:
     def is_actual_sentence(self, folded: str) -> bool:
         """Whether a sentence holds an actual cue (any of ``self.actual_cues``)."""
         return self._actual_cues.found(folded)
+
+    def is_target_sentence(self, folded: str) -> bool:
+        """Whether a sentence speaks of a target (the lexicon's ``statistics.target_cues``)."""
+        return self._target_cues.found(folded)
+
+    def is_statistics_title(self, folded: str) -> bool:
+        """Whether a title names a statistics publication (``statistics.publications``)."""
+        return self._publications.found(folded)
 
     @cached_property
     def column_words(self) -> list[tuple[str, str]]:

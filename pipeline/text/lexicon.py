@@ -43,6 +43,8 @@ SCHEMA: dict[str, object] = {
     "statistics": {
         k: PHRASES
         for k in (
+            "publications",
+            "target_cues",
             "preliminary",
             "by_place",
             "unit_line",

@@ -190,6 +190,10 @@ class Document:
         """1-based line number in the raw file of text position ``pos``."""
         return bisect.bisect_right(self._raw_line_starts, self.raw_pos(pos))
 
+    def text_pos(self, raw_pos: int) -> int:
+        """The text position of raw position ``raw_pos`` (the inverse of :meth:`raw_pos`)."""
+        return raw_pos if self._offsets is None else bisect.bisect_left(self._offsets, raw_pos)
+
     def quote(self, start: int, end: int) -> str:
         """Verbatim raw text for text span [start, end): a substring of the raw file."""
         return self.raw[self.raw_pos(start) : self.raw_pos(end)]

@@ -15,6 +15,7 @@ from pipeline import __version__
 from pipeline.errors import BuildError
 from pipeline.settings import ROOT
 from pipeline.sources import Source
+from pipeline.sources.places import document_map
 from pipeline.staging import EXTRACTOR_VERSION
 
 
@@ -51,6 +52,9 @@ def source_table(sources: list[Source], layouts: dict[str, list[str]]) -> pd.Dat
                 "layouts": sorted(set(layouts.get(s.source_id, []))),
                 "n_corrections": len(s.corrections),
                 "extractor_version": EXTRACTOR_VERSION,
+                "official_statistics": bool(s.meta.get("official_statistics", False)),
+                "table_shape": s.meta["table"].shape if s.meta.get("table") else None,
+                "geo_map": document_map(s.meta),
             }
             for s in sources
         ]

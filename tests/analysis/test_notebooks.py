@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from pipeline.analysis import charts, frames, notebooks
+from pipeline.analysis import charts, frames, national, notebooks
 
 matplotlib.use("Agg")
 
@@ -27,7 +27,8 @@ EXPECTED = [
     "01-warehouse-tour.ipynb",
     "02-gaps-to-2025-2030.ipynb",
     "03-unit-harmonisation-audit.ipynb",
-    "05-past-deadlines.ipynb",  # 04 is reserved for another issue
+    "04-national-yardstick.ipynb",
+    "05-past-deadlines.ipynb",
 ]
 # the target years each gap notebook reads: 02 the coming deadlines, 05 the passed ones
 YEARS = {"02-gaps-to-2025-2030": {2025, 2030}, "05-past-deadlines": {2023, 2024}}
@@ -91,6 +92,15 @@ def all_charts(con, lang):
             frames.largest_gaps(con, lang), lang, note, frames.not_comparable(con, lang)
         ),
         "flags": charts.flags_heatmap(frames.flag_counts(con), lang, note),
+        "yardstick": charts.targets_beside_national(
+            national.labelled_yardstick(con, lang, [2025, 2030]), lang, note
+        ),
+        "series": charts.series_with_targets(
+            series := national.actual_series(con, lang),
+            national.targets_ahead(con, series),
+            lang,
+            note,
+        ),
     }
 
 

@@ -107,7 +107,7 @@ def test_csv_parses_back_with_lists_joined_and_one_spelling_for_missing(seed_bui
         "SELECT observation_id, flags, correction_ids, value, year, is_estimate, condition "
         "FROM observation ORDER BY observation_id"
     ).fetchall()
-    assert len(rows) == len(want) == 190
+    assert len(rows) == len(want) == 256
     for got, (oid, flags, ids, value, year, estimate, condition) in zip(rows, want, strict=True):
         assert got["observation_id"] == oid
         assert got["flags"] == ";".join(flags)

@@ -17,7 +17,7 @@ from pipeline.settings import REFERENCE_DIR
 from pipeline.warehouse import build
 from tests.helpers import KT
 
-N_SEEDS = 5
+N_SEEDS = 6  # the five plans and the table of cited national figures
 TD = "tam-duong-2023-health-care-plan"
 
 

@@ -29,18 +29,23 @@ RECALL = 0.9
 KEY = ["line", "indicator", "year", "kind", "comparator", "value", "geo_code"]
 
 
-def expected(slug: str) -> dict:
-    return yaml.safe_load((STATISTICS / f"{slug}.expected.yaml").read_text(encoding="utf-8"))
+def expected(slug: str, folder: Path = STATISTICS) -> dict:
+    return yaml.safe_load((folder / f"{slug}.expected.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every statistics document built into one validated warehouse: (observation, unmapped)."""
-    raw = tmp_path_factory.mktemp("raw")
-    for slug in DOCS:
+def build_pages(
+    folder: Path, slugs: list[str], factory: pytest.TempPathFactory, beside: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pages ``slugs`` of ``folder`` dropped into a raw folder with their sidecars (beside
+    the documents of ``beside``, if given) and built into one validated warehouse:
+    (observation, unmapped)."""
+    raw = factory.mktemp("raw")
+    if beside is not None:
+        shutil.copytree(beside, raw, dirs_exist_ok=True)
+    for slug in slugs:
         for suffix in (".txt", ".yaml"):
-            shutil.copy(STATISTICS / f"{slug}{suffix}", raw / f"{slug}{suffix}")
-    out, cache = tmp_path_factory.mktemp("curated"), tmp_path_factory.mktemp("cache")
+            shutil.copy(folder / f"{slug}{suffix}", raw / f"{slug}{suffix}")
+    out, cache = factory.mktemp("curated"), factory.mktemp("cache")
     quiet_build(raw, out, cache)  # the gate runs: an error would stop here
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
         obs = con.execute(
@@ -53,7 +58,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.Da
     return obs, unmapped
 
 
-def _figures(slug: str) -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every statistics document built into one validated warehouse: (observation, unmapped)."""
+    return build_pages(STATISTICS, DOCS, tmp_path_factory)
+
+
+def _figures(slug: str, folder: Path = STATISTICS) -> pd.DataFrame:
     rows = [
         {
             **{k: o[k] for k in KEY},
@@ -63,9 +74,9 @@ def _figures(slug: str) -> pd.DataFrame:
             "residence": o["residence"],
             "needs": o.get("needs"),
         }
-        for o in expected(slug)["observations"]
+        for o in expected(slug, folder)["observations"]
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*KEY, "preliminary", "sex", "residence", "needs"])
 
 
 def _read(built: tuple[pd.DataFrame, pd.DataFrame], slug: str) -> pd.DataFrame:

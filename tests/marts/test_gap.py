@@ -154,9 +154,12 @@ def test_status_reason_says_why_a_row_is_not_measured(gap):
 
 def test_one_row_per_target_statement(con, gap):
     keys = ["geo_code", "indicator_code", "target_year", "target_source_id"]
-    assert not gap.duplicated(keys).any()
+    # a compilation's rows each cite their own instrument: one statement per citation
+    assert not gap.duplicated([*keys, "target_instrument", "target_url"]).any()
+    assert not gap[gap["target_instrument"].isna()].duplicated(keys).any()
     n = con.execute(
-        """SELECT count(*) FROM (SELECT DISTINCT geo_code, indicator_code, year, source_id
+        """SELECT count(*) FROM (SELECT DISTINCT geo_code, indicator_code, year, source_id,
+                                        cited_instrument, cited_url
                                  FROM observation WHERE kind = 'target')"""
     ).fetchall()[0][0]
     assert len(gap) == n

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pipeline import quality
 from pipeline.errors import BuildError
 from pipeline.quality import results, suites
 from pipeline.settings import RAW_DIR, REFERENCE_DIR, ROOT
-from pipeline.warehouse import BuildReport, gate, publish, record, stage
+from pipeline.warehouse import BuildReport, build, gate, publish, record, stage
 
 N_EXPECTATIONS = sum(len(s["expectations"]) for s in suites.load_suite_specs().values())
 
@@ -475,7 +476,10 @@ def test_every_table_and_view_has_a_suite(con):
                UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"""
         ).fetchall()
     }
-    assert set(suites.ALL_SUITES) == relations - {"gap_rows"}  # gap_rows: the view's storage
+    from pipeline import marts
+
+    storage = {f"{view}_rows" for view in marts.VIEWS}  # gap_rows: the storage of view gap
+    assert set(suites.ALL_SUITES) == relations - storage
     assert set(suites.PUBLISHED_SUITES) == {"build_info", "validation_result"}
     files = {p.stem for p in (ROOT / "expectations").glob("*.json")}
     assert files == set(suites.ALL_SUITES)
@@ -631,3 +635,70 @@ def test_great_expectations_loads_without_the_iri_grammars():
         "import importlib.util; assert importlib.util.find_spec('rfc3987_syntax') is not None"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_yardstick_and_baseline_checks_catch_what_they_name(seed_build: Path, tmp_path: Path):
+    """A yardstick pair called more ambitious than it is, a national target left out, a
+    baseline taken from a less preferred source, a citation lost: exactly their checks fail."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copy2(seed_build, wh)
+    con = duckdb.connect(str(wh))
+    kon_tum_doctors = "geo_code = '62' AND indicator_code = 'doctors_per_10000' AND target_year"
+    for sql in (
+        f"UPDATE yardstick_rows SET ambition = 'more_ambitious', falls_short = false "
+        f"WHERE {kon_tum_doctors} = 2025 AND national_value = 15",
+        f"UPDATE yardstick_rows SET falls_short_of_any = false WHERE {kon_tum_doctors} = 2025",
+        f"DELETE FROM yardstick_rows WHERE {kon_tum_doctors} = 2030 AND national_value = 11",
+        # the national life expectancy 2025 target measured against the ministry's estimate
+        "UPDATE gap_rows SET baseline_basis = 'other_source' WHERE geo_code = 'VN' "
+        "AND indicator_code = 'life_expectancy' AND target_year = 2025",
+        "UPDATE gap_rows SET target_instrument = NULL WHERE geo_code = 'VN' "
+        "AND indicator_code = 'healthy_life_years' AND target_year = 2030",
+    ):
+        assert con.execute(sql).fetchone()[0] >= 1
+    con.close()
+    outcome = quality.validate_warehouse(wh, RAW_DIR)
+    assert failed(outcome, "error") == {
+        ("yardstick", "expect_column_values_to_be_in_set(ambition_follows_the_targets)"),
+        ("yardstick", "expect_column_values_to_be_in_set(every_national_target_shown)"),
+        ("gap", "expect_column_values_to_be_in_set(baseline_preferred)"),
+        ("gap", "expect_column_values_to_be_in_set(citations_travel)"),
+    }
+    by_name = {(e["suite"], e["expectation"]): e for e in outcome.errors}
+    shown = by_name[("yardstick", "expect_column_values_to_be_in_set(every_national_target_shown)")]
+    assert shown["n_unexpected"] == 2  # the two 2030 rows left for Kon Tum's doctors
+
+
+def test_the_unmapped_reason_codes_are_the_documented_ones():
+    """The suite's enumeration and docs/warehouse.md list the same reason codes: a reader that
+    adds one must document it (and a branch that adds the check must know every reader's)."""
+    spec = suites.load_suite_specs()["unmapped"]
+    (allowed,) = [
+        e["kwargs"]["value_set"]
+        for e in spec["expectations"]
+        if e["kwargs"].get("column") == "reason_code" and "value_set" in e["kwargs"]
+    ]
+    docs = (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    section = docs.split("### `unmapped`", 1)[1].split("###", 1)[0]
+    listed = section.split("`reason_code` ∈", 1)[1].split("For a table", 1)[0]
+    # each code opens its entry: '`code` (what it means…)' or '`code`,' — the explanations
+    # quote other words (`percent`) in passing
+    documented = set(re.findall(r"(?:^|[,∈]\s*)`([a-z_]+)`", listed, re.M))
+    assert set(allowed) == documented
+
+
+def test_a_corpus_without_targets_builds_with_an_empty_gap(tmp_path: Path):
+    """Yearbook pages alone give actuals but no target: the gap view is empty, and the gate's
+    suites on it (and on the yardstick) pass rather than stop the build."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = ROOT / "tests" / "staging" / "statistics" / "l1-lai-chau-ngtk-2021-chi-tieu-y-te"
+    for suffix in (".txt", ".yaml"):
+        shutil.copy(page.with_suffix(suffix), raw / page.with_suffix(suffix).name)
+    report = build(raw, REFERENCE_DIR, tmp_path / "out", log=lambda _m: None)
+    con = duckdb.connect(str(report.warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM gap").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] > 20
+    finally:
+        con.close()

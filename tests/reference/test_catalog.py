@@ -35,7 +35,7 @@ def codes(text: str, context: str = "", has_denominator: bool = False) -> list[s
 
 
 def test_the_real_catalog_loads() -> None:
-    assert len(CATALOG.indicators) == 80
+    assert len(CATALOG.indicators) == 82
     doctors = CATALOG.indicators["doctors_per_10000"]
     assert (doctors.unit, doctors.direction, doctors.sdg) == (
         "per_10000",

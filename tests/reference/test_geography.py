@@ -24,12 +24,33 @@ def row(code: str) -> pd.Series:
 
 
 def test_geo_table_holds_the_country_63_provinces_and_696_districts() -> None:
-    assert GEO["level"].value_counts().to_dict() == {"district": 696, "province": 63, "country": 1}
+    old = GEO[GEO["map"] != "from_2025_07"]
+    assert old["level"].value_counts().to_dict() == {"district": 696, "province": 63, "country": 1}
     assert GEO["geo_code"].is_unique
     assert row("VN")[["name_vi", "level", "parent_code"]].tolist() == ["Việt Nam", "country", None]
     assert set(GEO.loc[GEO["level"] == "province", "parent_code"]) == {"VN"}
-    provinces = set(GEO.loc[GEO["level"] == "province", "geo_code"])
+    provinces = set(old.loc[old["level"] == "province", "geo_code"])
     assert set(GEO.loc[GEO["level"] == "district", "parent_code"]) == provinces
+
+
+def test_geo_table_holds_the_34_provinces_since_the_reform_under_codes_of_their_own() -> None:
+    """The map since 1 July 2025 in the same table, each row saying which map it is on: new
+    Gia Lai keeps its GSO code 52 in map_code, under a geo_code that no old place has."""
+    assert GEO.groupby("map")["level"].value_counts().to_dict() == {
+        ("before_2025_07", "district"): 696,
+        ("before_2025_07", "province"): 63,
+        ("both", "country"): 1,
+        ("from_2025_07", "province"): 34,
+    }
+    new = GEO[GEO["map"] == "from_2025_07"].set_index("map_code")
+    assert new.loc["52", "geo_code"] == "2025:52" and new.loc["52", "name_vi"] == "Gia Lai"
+    assert row("52")["name_vi"] == "Bình Định" and row("52")["map"] == "before_2025_07"
+    assert (new["successor_code_2025"] == new.index).all()  # each is its own successor
+    assert set(new.index) == set(geo_2025_table(REFERENCE_DIR)["code"])
+    assert not GEO.duplicated(["map", "map_code"]).any()
+    # the region of a new province is its predecessors' where they share one, else none
+    assert row("2025:12")["region_en"] == row("12")["region_en"] == "Northwest"
+    assert pd.isna(row("2025:52")["region_en"])  # Gia Lai and Bình Định lay in two regions
 
 
 def test_geo_2025_table_holds_34_provinces() -> None:
@@ -293,3 +314,61 @@ def test_every_former_name_cites_its_source() -> None:
     former = pd.read_csv(REFERENCE_DIR / "geo_former_names.csv", dtype=str)
     assert former["source"].str.len().min() > 20
     assert set(former["code"]) <= set(GEO["geo_code"])
+
+
+# ------------------------------------------------------------------- the map since the reform
+
+NEW = RESOLVER.on_map("from_2025_07")
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Gia Lai", "2025:52"),  # new Gia Lai, not the old one (64)
+        ("tỉnh Gia Lai", "2025:52"),
+        ("52", "2025:52"),  # a GSO code of the new map
+        ("2025:52", "2025:52"),
+        ("Quảng Ngãi", "2025:51"),
+        ("Huế", "2025:46"),
+        ("Việt Nam", "VN"),
+    ],
+)
+def test_the_resolver_of_the_new_map_names_its_provinces(written: str, code: str) -> None:
+    assert NEW.resolve(written) == code
+
+
+def test_each_map_names_its_own_places() -> None:
+    assert RESOLVER.resolve("Gia Lai") == "64" and RESOLVER.resolve("52") == "52"  # Bình Định
+    assert RESOLVER.on_map("before_2025_07") is RESOLVER
+    assert NEW.on_map("before_2025_07") is RESOLVER and RESOLVER.on_map("from_2025_07") is NEW
+    for gone in ("Kon Tum", "Tam Đường", "Thừa Thiên Huế"):  # merged, a district, a former name
+        with pytest.raises(ReferenceError, match=rf"^unknown geo {gone!r}"):
+            NEW.resolve(gone)
+    with pytest.raises(ValueError, match="map must be one of"):
+        RESOLVER.on_map("2030")
+
+
+def test_is_within_follows_the_hierarchy_of_a_map() -> None:
+    assert RESOLVER.is_within("106", "12") and RESOLVER.is_within("106", "VN")
+    assert RESOLVER.is_within("12", "12") and not RESOLVER.is_within("12", "106")
+    assert not RESOLVER.is_within("107", "62")  # Mường Tè is in Lai Châu
+    assert NEW.is_within("2025:52", "VN") and not RESOLVER.is_within("2025:52", "VN")
+
+
+def test_a_dissolved_district_is_not_the_place_that_took_its_name():
+    """Quận Thủ Đức was merged with Quận 2 and Quận 9 into Thành phố Thủ Đức (769) in 2021:
+    a yearbook's row for the old district is not placed, and the reason says what happened."""
+    for printed in ("Quận Thủ Đức", "Q. Thủ Đức", "Quận 9"):
+        placed = RESOLVER.within("79", printed)
+        assert placed.code is None and "dissolved on 2021-01-01" in placed.reason
+        assert "769" in placed.reason
+    assert RESOLVER.within("79", "Thành phố Thủ Đức").code == "769"
+    assert RESOLVER.within("79", "Thủ Đức").code == "769"
+
+
+def test_apostrophes_are_read_as_printed():
+    """The source CSV doubles five apostrophes (SQL escaping): names keep one, as printed."""
+    assert GEO.loc[GEO["geo_code"] == "645", "name_vi"].item() == "Ea H'leo"
+    assert RESOLVER.within("66", "Huyện Ea H'leo").code == "645"
+    assert RESOLVER.within("66", "M'Đrắk").code == "652"
+    assert not GEO["name_vi"].str.contains("''").any()

@@ -75,6 +75,9 @@ def test_yaml_types_stay_text(raw_copy: Path) -> None:
         "doc_number": "1_000",
         "issued_on": "2023-05-01",
         "notes": "on",
+        # what the table check adds to every sidecar: a text document, not official statistics
+        "table": None,
+        "official_statistics": False,
     }
 
 

@@ -111,3 +111,65 @@ Tỷ lệ sinh tại cơ sở y tế   98   99   99
 def test_a_plan_table_is_no_statistics_table(read_page) -> None:
     ex, _doc = read_page(PLAN, "Lai Châu")
     assert "category_table" not in {f.reader for f in ex.figures}
+
+
+BEDS_BY_FACILITY = """\
+248   Số giường bệnh năm 2022 phân theo huyện/thành phố
+      Number of patient beds in 2022 by district
+                                                             ĐVT: Giường - Unit: Bed
+                                Tổng số      Bệnh viện     Trạm y tế
+                                                           xã, phường
+                                Total        Hospital      Medical
+                                                           service units
+TỔNG SỐ - TOTAL                  2.845        2.310           490
+Thành phố Kon Tum - Kon Tum city  1.905        1.750           155
+Huyện Đắk Glei - Dak Glei district  120           80            25
+"""
+
+
+def test_a_kind_of_facility_under_a_beds_title_counts_beds(read_page) -> None:
+    """Under a title counting beds, the 'Bệnh viện' and 'Trạm y tế' columns hold beds in them:
+    no hospitals_total of 2,310 (which would stop the build), no stations; the total row in two
+    languages is the province."""
+    ex, _doc = read_page(BEDS_BY_FACILITY, "Kon Tum")
+    got = {(f.geo_code, f.indicator_code): f.value for f in ex.figures}
+    assert got == {
+        ("62", "patient_beds_total"): 2845.0,
+        ("608", "patient_beds_total"): 1905.0,
+        ("610", "patient_beds_total"): 120.0,
+    }
+    assert {u.reason_code for u in ex.unmapped} == {"no_indicator"}
+
+
+TWO_TABLES = """\
+247   Số bác sĩ bình quân 1 vạn dân phân theo huyện/thành phố
+                                                    Đơn vị tính - Unit: Người - Person
+                                  2020      2021     Sơ bộ - Prel. 2022
+TOÀN TỈNH - WHOLE PROVINCE        9,40      9,85      10,12
+Thành phố Kon Tum - Kon Tum city 18,95     19,60      20,05
+
+248   Số giường bệnh năm 2022 phân theo huyện/thành phố
+                                                             ĐVT: Giường - Unit: Bed
+                                Tổng số      Bệnh viện     Trạm y tế
+TỔNG SỐ - TOTAL                  2.845        2.310           490
+Thành phố Kon Tum - Kon Tum city  1.905        1.750           155
+"""
+
+
+def test_the_next_tables_unit_line_ends_a_table(read_page) -> None:
+    """A table of three year columns, then one of three category columns: the second table's
+    rows are never the first's years (2,845 doctors per 10,000 would stop the build)."""
+    ex, _doc = read_page(TWO_TABLES, "Kon Tum")
+    doctors = {
+        (f.geo_code, f.year): f.value for f in ex.figures if f.indicator_code == "doctors_per_10000"
+    }
+    assert doctors == {
+        ("62", 2020): 9.40,
+        ("62", 2021): 9.85,
+        ("62", 2022): 10.12,
+        ("608", 2020): 18.95,
+        ("608", 2021): 19.60,
+        ("608", 2022): 20.05,
+    }
+    beds = {f.geo_code: f.value for f in ex.figures if f.indicator_code == "patient_beds_total"}
+    assert beds == {"62": 2845.0, "608": 1905.0}

@@ -28,6 +28,13 @@ def test_year_columns_kinds_and_estimates(catalog):
     assert columns(g, "Giai đoạn 2026-2030") == [(2030, "", False)]
 
 
+def test_a_preliminary_column_is_marked(catalog):
+    """'Sơ bộ 2022' (a statistics office's preliminary result) is a bare year, marked."""
+    found = parse_columns(catalog.grammar, fold("Sơ bộ 2022"))
+    assert [(c.year, c.kind, c.preliminary) for c in found] == [(2022, "", True)]
+    assert not parse_columns(catalog.grammar, fold("Thực hiện 2022"))[0].preliminary
+
+
 def test_headers_without_years_are_columns_only_if_made_of_kind_and_filler_words(catalog):
     g = catalog.grammar
     assert columns(g, "Kế hoạch của năm Thực hiện") == [

@@ -142,3 +142,62 @@ def test_an_increase_is_no_level_of_a_count(read) -> None:
     assert [u.reason_code for u in ex.unmapped] == ["change"]
     _ex, figs, _doc = read("Đến năm 2025: tổng số giường bệnh đạt 1.200 giường.\n")
     assert [f.value for f in figs[("hospital_beds_total", 2025, "target")]] == [1200.0]
+
+
+GLOSSARY = """\
+Tỷ suất chết của trẻ em dưới 1 tuổi là số trẻ em dưới 1 tuổi chết tính trên 1.000 trẻ em sinh ra
+sống trong năm.
+
+Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng cân nặng theo tuổi là số trẻ em dưới 5 tuổi có cân nặng
+theo tuổi thấp hơn 2 độ lệch chuẩn so với quần thể tham chiếu, tính trên 100 trẻ em được cân.
+
+Tỷ số giới tính khi sinh là số bé trai sinh ra sống tính trên 100 bé gái sinh ra sống.
+"""
+
+
+def test_a_definitions_denominators_are_no_targets(read) -> None:
+    """A yearbook's glossary page read with a year (its sidecar title's): 'trên 1.000 trẻ em',
+    'trên 100 bé gái', '2 độ lệch chuẩn' are denominators and thresholds of a definition, never
+    an infant mortality target of 1000 (which would stop the build)."""
+    _ex, figs, _doc = read(GLOSSARY, title_year=2021)
+    assert figs == {}
+    # what must still read: a rate with its denominator, a share of children
+    _ex, figs, _doc = read(
+        "Đến năm 2025: tỷ suất chết trẻ em dưới 1 tuổi còn 12 trên 1.000 trẻ sinh sống.\n"
+    )
+    assert [f.value for f in figs[("infant_mortality_rate", 2025, "target")]] == [12.0]
+    _ex, figs, _doc = read("Đến năm 2025: trên 95% trẻ em dưới 1 tuổi được tiêm chủng đầy đủ.\n")
+    assert [f.value for f in figs[("full_immunisation_under1", 2025, "target")]] == [95.0]
+
+
+def _kinds(text: str, title: str, **sidecar: object) -> dict[str, str]:
+    from pipeline.reference import load_catalog
+    from pipeline.staging import Context, extract
+    from pipeline.text import normalise
+
+    context = Context(2022, None, sidecar={"title": title, **sidecar})
+    ex = extract(normalise(text), load_catalog(), context)
+    return {f.indicator_code: f.kind for f in ex.figures}
+
+
+STATISTICS_PROSE = (
+    "Năm 2022, tỷ lệ trạm y tế xã có bác sĩ làm việc đạt 85%.\n"
+    "Mục tiêu tỷ lệ dân số tham gia bảo hiểm y tế đạt trên 95%.\n"
+)
+
+
+def test_running_text_of_a_statistics_publication_reports_results():
+    """A yearbook's prose states what was: an actual, unless its sentence names a target; the
+    same sentence in a plan is a target."""
+    yearbook = _kinds(STATISTICS_PROSE, "Niên giám thống kê tỉnh Lai Châu năm 2022")
+    assert yearbook == {
+        "health_stations_with_doctor": "actual",
+        "health_insurance_coverage": "target",
+    }
+    marked = _kinds(STATISTICS_PROSE, "Báo cáo y tế năm 2022", official_statistics=True)
+    assert marked["health_stations_with_doctor"] == "actual"
+    plan = _kinds(STATISTICS_PROSE, "Kế hoạch y tế năm 2022")
+    assert plan == {
+        "health_stations_with_doctor": "target",
+        "health_insurance_coverage": "target",
+    }

@@ -53,6 +53,12 @@ def cells_of(text: str) -> tuple[list[str], str, bool]:
         ("Giường bệnh tính bình quân 1 vạn dân số 49,85 52,10", ["49,85", "52,10"], None, False),
         ("Tỷ lệ trẻ sơ sinh có trọng lượng dưới 2500 gram", [], None, False),
         ("Bác sĩ bình quân 1 vạn dân (Người)", [], None, False),
+        # a district named by a number: the number is the name's ('Quận 1 - District 1')
+        ("Quận 1 - District 1   6.240   6.310", ["6.240", "6.310"], "Quận 1 - District 1", False),
+        ("Quận 10", [], "Quận 10", False),
+        ("3. Q. 3   3.120", ["3.120"], "3. Q. 3", False),
+        # after a name, 'district' closes it: the number is a cell
+        ("Quận Gò Vấp - Go Vap district 780 815", ["780", "815"], None, False),
     ],
 )
 def test_the_cells_that_end_a_line(text: str, cells: list[str], label, value_only: bool) -> None:
@@ -79,6 +85,9 @@ def test_a_number_whose_label_mask_runs_on_into_the_next_line_is_a_cell() -> Non
         ("  2016 2018 2020 2021 Sơ bộ 2022", [2016, 2018, 2020, 2021, 2022], True),
         ("2021      2022     Sơ bộ - Prel. 2023", [2021, 2022, 2023], True),
         ("2019 |", [2019], False),
+        # the head of a unit column before the years (a yearbook's overview table)
+        ("   Đơn vị tính     2019    2020    2021    Sơ bộ", [2019, 2020, 2021], True),
+        ("   Unit                                    Prel. 2022", [2022], True),
     ],
 )
 def test_year_header_lines(text: str, years: list[int], prelim: bool) -> None:
@@ -87,7 +96,17 @@ def test_year_header_lines(text: str, years: list[int], prelim: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2.016", "1985 1986", "Kế hoạch 2025", "-", "2019 31,2 34,0", "2016 - 2020"]
+    "text",
+    [
+        "2.016",
+        "1985 1986",
+        "Kế hoạch 2025",
+        "-",
+        "2019 31,2 34,0",
+        "2016 - 2020",
+        "Đơn vị tính - Unit: %",
+        "Unit",
+    ],
 )
 def test_lines_that_are_no_year_header(text: str) -> None:
     sd, state = lines(text)

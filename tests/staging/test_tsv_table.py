@@ -31,3 +31,28 @@ def test_tsv_year_columns_estimate_and_duplicate_row_numbers(read, one):
     nat = one(figs, "natural_increase_rate", 2023, "actual")
     assert nat.unit_code_reported == "percent"  # printed '%', harmonised later
     assert len(ex.figures) == 10
+
+
+PORTAL_TABS = (
+    "Chỉ tiêu\tĐơn vị tính\t2020\t2021\tSơ bộ 2022\n"
+    "Số cơ sở y tế\tCơ sở\t192\t192\t193\n"
+    "Số bác sĩ\tNgười\t1.520\t1.588\t1.640\n"
+    "Số xã đạt tiêu chí quốc gia về y tế\tXã\t142\t150\t158\n"
+)
+
+
+def test_a_portal_table_copied_with_tabs(read_page):
+    """A statistics portal's table copied from a browser: the unit cell 'Cơ sở' before a figure
+    does not make it a label number ('số 192'); 'Sơ bộ 2022' is preliminary; a count of
+    communes ('Xã') is no percentage of them."""
+    ex, _doc = read_page(PORTAL_TABS, "An Giang")
+    got = {(f.indicator_code, f.year): (f.value, f.preliminary, f.kind) for f in ex.figures}
+    assert got == {
+        ("health_establishments_total", 2020): (192.0, False, "actual"),
+        ("health_establishments_total", 2021): (192.0, False, "actual"),
+        ("health_establishments_total", 2022): (193.0, True, "actual"),
+        ("doctors_total", 2020): (1520.0, False, "actual"),
+        ("doctors_total", 2021): (1588.0, False, "actual"),
+        ("doctors_total", 2022): (1640.0, True, "actual"),
+    }
+    assert [u.reason_code for u in ex.unmapped] == ["count_of_share"]

@@ -153,3 +153,45 @@ def test_cells_that_do_not_fit_the_columns_are_unmapped(read_page) -> None:
     ex, _doc = read_page(LAST_HEADER.replace("2021 12,8 13,9 11,6", "2021 12,8 13,9"), "Hà Tĩnh")
     assert {f.year for f in ex.figures} == {2020}
     assert [u.reason_code for u in ex.unmapped] == ["cells_mismatch"]
+
+
+FACILITY_COLUMNS = """\
+266   Số cơ sở khám, chữa bệnh
+      Number of health establishments
+                                                              Cơ sở - Establishment
+                      Tổng số         Chia ra - Of which
+                      Total       Bệnh viện    Phòng khám đa khoa    Trạm y tế xã,
+                                               khu vực               phường
+                                  Hospital     Regional polyclinic   Medical service units
+      2020            13.539        1.085          546                11.863
+Sơ bộ - Prel. 2021    13.512        1.102          510                11.856
+
+267   Số giường bệnh
+      Number of patient beds
+                                                              Giường - Bed
+                      Tổng số         Chia ra - Of which
+                      Total       Bệnh viện    Phòng khám đa khoa    Trạm y tế xã,
+                                               khu vực               phường
+                                  Hospital     Regional polyclinic   Medical service units
+      2020           283.900      234.700        5.100               33.700
+Sơ bộ - Prel. 2021   291.200      241.900        4.900               34.000
+"""
+
+
+def test_columns_of_kinds_of_facility_under_a_title_naming_a_count(read_page) -> None:
+    """Years by row, a column per kind of facility: under establishments 'Bệnh viện' counts
+    hospitals; under beds it counts beds (never 234,700 hospitals, nor a 'giường bệnh viện'
+    density); 'Tổng số' is the title's indicator; polyclinics name none."""
+    ex, _doc = read_page(FACILITY_COLUMNS, "Việt Nam")
+    got = {(f.indicator_code, f.year): f.value for f in ex.figures}
+    assert got == {
+        ("health_establishments_total", 2020): 13539.0,
+        ("health_establishments_total", 2021): 13512.0,
+        ("hospitals_total", 2020): 1085.0,
+        ("hospitals_total", 2021): 1102.0,
+        ("commune_health_stations_total", 2020): 11863.0,
+        ("commune_health_stations_total", 2021): 11856.0,
+        ("patient_beds_total", 2020): 283900.0,
+        ("patient_beds_total", 2021): 291200.0,
+    }
+    assert {u.reason_code for u in ex.unmapped} == {"no_indicator"}

@@ -167,6 +167,71 @@ def test_a_row_under_a_count_row_counts_a_part_of_it(read_page) -> None:
     assert [f.preliminary for f in figures(ex, "doctors_total")] == [False, False, True]
 
 
+TITLED_COUNTS = """\
+268   Số cơ sở khám, chữa bệnh do địa phương quản lý
+      Number of health establishments under local management
+                                                    Cơ sở - Establishment
+                                        2019      2020    Sơ bộ - Prel. 2021
+TỔNG SỐ - TOTAL                        13.547    13.539    13.512
+Bệnh viện - Hospital                    1.096     1.085     1.102
+Bệnh viện điều dưỡng và phục hồi chức năng
+Sanatorium and rehabilitation hospital     47        45        44
+Trạm y tế xã, phường, cơ quan, xí nghiệp
+Medical service units                  11.851    11.863    11.856
+
+269   Số giường bệnh do địa phương quản lý
+      Number of patient beds under local management
+                                                    Giường - Bed
+                                        2019      2020    Sơ bộ - Prel. 2021
+TỔNG SỐ - TOTAL                       274.600   283.900   291.200
+Bệnh viện - Hospital                  226.300   234.700   241.900
+Trạm y tế xã, phường, cơ quan, xí nghiệp
+Medical service units                  33.000    33.700    34.000
+"""
+
+
+def test_rows_under_a_title_naming_a_count_are_its_parts(read_page) -> None:
+    """A title naming a count is the parent of the rows without a unit: 'Bệnh viện' under
+    establishments counts hospitals, under beds it counts beds (never 226,300 hospitals); the
+    'TỔNG SỐ - TOTAL' row holds the title's own indicator; sanatoria are not hospitals."""
+    ex, _doc = read_page(TITLED_COUNTS, "Việt Nam")
+    assert values(ex, "health_establishments_total") == {2019: 13547, 2020: 13539, 2021: 13512}
+    assert values(ex, "hospitals_total") == {2019: 1096, 2020: 1085, 2021: 1102}
+    assert values(ex, "rehabilitation_hospitals_total") == {2019: 47, 2020: 45, 2021: 44}
+    assert values(ex, "commune_health_stations_total")[2019] == 11851
+    assert values(ex, "patient_beds_total") == {2019: 274600, 2020: 283900, 2021: 291200}
+    assert len(ex.figures) == 15  # nothing from the beds table's parts
+    assert sum(u.reason_code == "part_of_row" for u in ex.unmapped) == 2
+
+
+OVERVIEW = """\
+1     Một số chỉ tiêu kinh tế - xã hội chủ yếu
+      Some key socio-economic indicators
+                                      Đơn vị tính          2020       2021       Sơ bộ
+                                      Unit                                       Prel. 2022
+Dân số trung bình                     Nghìn người       8.246,5    8.330,8    8.435,7
+Average population                    Thous. persons
+Số cơ sở y tế                         Cơ sở                 712        715        718
+Health establishments                 Establishment
+Số bác sĩ bình quân 1 vạn dân         Người               25,30      25,86      26,09
+Doctors per 10000 inhabitants         Person
+Tỷ lệ trẻ em dưới 1 tuổi được
+tiêm chủng đầy đủ                     %                    97,5       96,8       98,0
+Rate of under-one-year children fully vaccinated
+"""
+
+
+def test_a_unit_column_between_label_and_years(read_page) -> None:
+    """The overview table's unit column: 'Đơn vị tính' heads it on the year header's line, each
+    row prints its unit between its label and its figures, and its English half after them."""
+    ex, _doc = read_page(OVERVIEW, "Hà Nội")
+    assert values(ex, "health_establishments_total") == {2020: 712, 2021: 715, 2022: 718}
+    assert values(ex, "doctors_per_10000")[2022] == 26.09
+    assert values(ex, "full_immunisation_under1") == {2020: 97.5, 2021: 96.8, 2022: 98.0}
+    assert len(ex.figures) == 9  # the population row names no indicator
+    assert [f.preliminary for f in figures(ex, "doctors_per_10000")] == [False, False, True]
+
+
 # ------------------------------------------------------------------------------ places by row
 
 DISTRICTS = """\
@@ -347,3 +412,133 @@ def test_a_row_without_figures_is_no_part_of_the_next_label(read_page) -> None:
         "full_immunisation_under1",
     }
     assert len(ex.figures) == 10
+
+
+BLANK_CELL = """\
+14    Tỷ lệ xã đạt tiêu chí quốc gia về y tế phân theo huyện
+      Rate of communes meeting national criteria of commune health by district
+                                                           Đơn vị tính - Unit: %
+                                  2019      2020      2021
+TOÀN TỈNH - WHOLE PROVINCE        55,65     60,87     66,96
+Huyện Nậm Pồ - Nam Po district    46,67               53,33
+
+
+
+                                                           93
+"""
+
+
+def test_a_row_short_of_a_blank_cell_takes_no_page_number(read_page) -> None:
+    """A blank cell printed as spaces leaves a row two figures for three years: which year is
+    blank cannot be told, and the printed page number below is none of its figures."""
+    ex, _doc = read_page(BLANK_CELL, "Điện Biên")
+    assert {f.geo_code for f in ex.figures} == {"11"}
+    assert 93.0 not in {f.value for f in ex.figures}
+    assert [u.reason_code for u in ex.unmapped] == ["cells_mismatch"]
+
+
+SPLIT_ROWS = """\
+25    Tỷ suất chết của trẻ em dưới 1 tuổi phân theo giới tính và thành thị, nông thôn
+      Infant mortality rate by sex and residence
+                                                           Đơn vị tính - Unit: ‰
+                                  2020      2021     Sơ bộ - Prel. 2022
+Tổng số - Total                   12,4      12,2      12,0
+Phân theo giới tính - By sex
+Nam - Male                        13,9      13,7      13,5
+Nữ - Female                       10,8      10,6      10,4
+Phân theo thành thị, nông thôn - By residence
+Thành thị - Urban                  8,1       7,9       7,8
+Nông thôn - Rural                 13,7      13,5      13,3
+"""
+
+
+def test_rows_that_split_the_titles_indicator(read_page) -> None:
+    """Years as columns, the rows the whole, the sexes and the areas of the title's one
+    indicator."""
+    ex, _doc = read_page(SPLIT_ROWS, "Thái Nguyên")
+    got = {(f.year, f.sex, f.residence): f.value for f in ex.figures if f.year == 2022}
+    assert got == {
+        (2022, "total", "total"): 12.0,
+        (2022, "male", "total"): 13.5,
+        (2022, "female", "total"): 10.4,
+        (2022, "total", "urban"): 7.8,
+        (2022, "total", "rural"): 13.3,
+    }
+    assert {f.indicator_code for f in ex.figures} == {"infant_mortality_rate"}
+    assert len(ex.figures) == 15 and not ex.unmapped
+
+
+COUNTS_OF_SHARES = """\
+250. Một số chỉ tiêu về y tế
+Some indicators on health
+2020 2021
+Sơ bộ - Prel. 2022
+Số xã/phường/thị trấn đạt tiêu chí quốc gia về y tế (Xã)
+Number of communes meeting national criteria of commune health (Commune)
+150 158 165
+Tỷ lệ xã/phường/thị trấn đạt tiêu chí quốc gia về y tế (%)
+Rate of communes meeting national criteria of commune health (%)
+87,2 91,9 95,9
+Số trạm y tế xã có bác sĩ (Trạm)
+Number of commune health stations having doctors (Station)
+165 168 170
+"""
+
+VACCINATED_BY_DISTRICT = """\
+258   Số trẻ em dưới 1 tuổi được tiêm chủng đầy đủ các loại vắc xin
+      phân theo huyện/thị xã/thành phố
+                                                           ĐVT: Trẻ em - Unit: Child
+                                  2020      2021     Sơ bộ - Prel. 2022
+TOÀN TỈNH - WHOLE PROVINCE       13.980    13.420    13.610
+Thành phố Yên Bái - Yen Bai city  1.520     1.480     1.505
+"""
+
+
+def test_a_count_is_never_read_as_the_share_of_what_it_counts(read_page) -> None:
+    """'Số xã đạt tiêu chí … (Xã)' counts communes (165), 'Số trẻ em … được tiêm chủng đầy đủ'
+    children (13,610): neither is the percentage its words also name (which, above 100, would
+    stop the build); 'Số trạm y tế xã có bác sĩ' counts stations with a doctor, not all."""
+    ex, _doc = read_page(COUNTS_OF_SHARES, "Yên Bái")
+    assert values(ex, "communes_meeting_national_health_criteria") == {
+        2020: 87.2,
+        2021: 91.9,
+        2022: 95.9,
+    }
+    assert values(ex, "health_stations_with_doctor_total") == {2020: 165, 2021: 168, 2022: 170}
+    assert not figures(ex, "commune_health_stations_total")
+    ex, _doc = read_page(VACCINATED_BY_DISTRICT, "Yên Bái")
+    assert not ex.figures
+    assert len(ex.unmapped) == 2
+
+
+TITLE_WITHOUT_UNIT_LINE = """\
+247   Số bác sĩ bình quân 1 vạn dân phân theo huyện
+                                  2019      2020      2021     Sơ bộ - Prel. 2022
+TOÀN TỈNH - WHOLE PROVINCE        9,12      9,40      9,85      10,12
+14    Hệ thống y tế
+      phân theo đơn vị hành chính
+                                   Số xã       Tỷ lệ              Số xã       Tỷ lệ
+                                   (Xã)        (%)                (Xã)        (%)
+TOÀN TỈNH                          13          11,30              50          43,48
+"""
+
+
+def test_the_next_tables_title_ends_a_table(read_page) -> None:
+    """The next table's title ('… phân theo đơn vị hành chính') ends the table above even
+    without a unit line: its four columns are not the four years above."""
+    ex, _doc = read_page(TITLE_WITHOUT_UNIT_LINE, "Điện Biên")
+    assert values(ex, "doctors_per_10000") == {2019: 9.12, 2020: 9.40, 2021: 9.85, 2022: 10.12}
+    assert len(ex.figures) == 4
+
+
+UNIT_UNDER_HEADER = """\
+Số bác sĩ bình quân 1 vạn dân phân theo huyện
+                                  2020      2021     Sơ bộ - Prel. 2022
+                                                    Đơn vị tính - Unit: Người
+TOÀN TỈNH - WHOLE PROVINCE        9,40      9,85      10,12
+"""
+
+
+def test_a_unit_line_under_the_year_header_is_the_tables_own(read_page) -> None:
+    ex, _doc = read_page(UNIT_UNDER_HEADER, "Kon Tum")
+    assert values(ex, "doctors_per_10000") == {2020: 9.40, 2021: 9.85, 2022: 10.12}

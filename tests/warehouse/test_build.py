@@ -20,8 +20,19 @@ from tests.helpers import KT, quiet_build, sha
 
 
 def test_geography_counts_and_successors(con):
-    levels = dict(con.execute("SELECT level, count(*) FROM geo GROUP BY 1").fetchall())
+    levels = dict(
+        con.execute(
+            "SELECT level, count(*) FROM geo WHERE map <> 'from_2025_07' GROUP BY 1"
+        ).fetchall()
+    )
     assert levels == {"country": 1, "province": 63, "district": 696}
+    new = con.execute(
+        "SELECT count(*), count(*) FILTER (level = 'province') FROM geo WHERE map = 'from_2025_07'"
+    ).fetchone()
+    assert new == (34, 34)  # the map since July 2025, under codes of its own
+    assert con.execute("SELECT name_vi FROM geo WHERE geo_code = '2025:52'").fetchone() == (
+        "Gia Lai",
+    )
     assert con.execute("SELECT count(*) FROM geo_2025").fetchone()[0] == 34
     assert (
         con.execute("SELECT successor_name_2025 FROM geo WHERE geo_code='62'").fetchone()[0]
@@ -41,7 +52,7 @@ def test_cli_sql_shows_provinces_and_districts():
             "-m",
             "pipeline",
             "sql",
-            "select level, count(*) n from geo group by 1 order by 1",
+            "select level, count(*) n from geo where map <> 'from_2025_07' group by 1 order by 1",
             "--csv",
         ],
         cwd=ROOT,

@@ -42,6 +42,10 @@ ROW = {
     "place_reported": None,
     "sex": "total",
     "residence": "total",
+    "cited_instrument": None,
+    "cited_url": None,
+    "cited_published_as": None,
+    "official_statistics": False,
 }
 
 

@@ -69,7 +69,7 @@ def test_the_older_layout_is_adopted(raw_copy: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in plain.iterdir() if p.name.startswith(".")) == [".raw-manifest"]
     legacy = [p.name for p in (plain / BUILDS).iterdir() if p.name.startswith("legacy-")]
     assert len(legacy) == 1  # the old warehouse, kept for readers like this one
-    assert readers_copy.execute("SELECT count(*) FROM source_document").fetchone() == (5,)
+    assert readers_copy.execute("SELECT count(*) FROM source_document").fetchone() == (6,)
     readers_copy.close()
 
 

@@ -1,5 +1,6 @@
 """Charts for the notebooks, in English or Vietnamese: shared helpers, style and export
-(``base``), the `gap` charts (``gaps``) and the audit charts (``audit``)."""
+(``base``), the `gap` charts (``gaps``), the national yardstick's (``national``) and the audit
+charts (``audit``)."""
 
 from pipeline.analysis.charts.audit import coverage_heatmap, flags_heatmap, indicator_across_places
 from pipeline.analysis.charts.base import (
@@ -15,6 +16,7 @@ from pipeline.analysis.charts.base import (
     style,
 )
 from pipeline.analysis.charts.gaps import largest_gaps_chart, status_heatmap, trajectories
+from pipeline.analysis.charts.national import series_with_targets, targets_beside_national
 from pipeline.analysis.labels import TEXT, t
 
 __all__ = [
@@ -31,9 +33,11 @@ __all__ = [
     "largest_gaps_chart",
     "nfc",
     "save",
+    "series_with_targets",
     "source_note",
     "status_heatmap",
     "style",
     "t",
+    "targets_beside_national",
     "trajectories",
 ]

@@ -51,6 +51,7 @@ CAVEAT_MARKS = {
     "conflict": "c",
     "correction_applied": "k",
     "comparator_differs": "d",
+    "instruments_differ": "i",
 }
 HATCH = "////"
 PROGRESS_COLORS = {

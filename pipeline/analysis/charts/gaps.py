@@ -89,9 +89,14 @@ def _baseline_point(ax, b: pd.Series, marker: str, lang: str) -> tuple[int, floa
 def _target_points(
     ax, rows: pd.DataFrame, start: tuple[int, float], marker: str, lang: str
 ) -> None:
-    """An arrow from the actual to each target in turn; a star for a target stated in words."""
+    """An arrow from the actual to each target in turn; a star for a target stated in words.
+    Several targets of one year (two documents, or two instruments cited in one) each get an
+    arrow from the same point; the next year's start from the first of them."""
     px, py = start
+    year, next_start, first = None, start, True
     for _, r in rows.iterrows():
+        if r["target_year"] != year:
+            year, (px, py), first = r["target_year"], next_start, True
         color = STATUS_COLORS[r["status"]]
         tx = int(r["target_year"])
         marks = side_caveats(r, "target")
@@ -107,7 +112,8 @@ def _target_points(
         text = figure_value(r["comparator"], ty, lang)
         text = ("≠ " if r["status"] == "not_comparable" else "") + _with_marks(text, marks)
         label(ax, text, (tx, ty), 7, color=color)
-        px, py = tx, ty
+        if first:  # the next year's arrows start from the first target of this one
+            next_start, first = (tx, ty), False
 
 
 def _trajectory_axes(ax, sub: pd.DataFrame, lang: str) -> None:
