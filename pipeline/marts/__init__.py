@@ -8,13 +8,12 @@ reads, so a researcher's ``SELECT * FROM gap`` costs a scan.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from pipeline.marts import partial
+from pipeline.marts.sql import MARTS_DIR, view_sql
 
-MARTS_DIR = Path(__file__).resolve().parent
+__all__ = ["MARTS_DIR", "VIEWS", "create_views", "view_sql"]
 
 GAP_COLUMNS = [
     "geo_code",
@@ -122,11 +121,6 @@ YARDSTICK_ORDER = (
 
 # view name -> the order its rows are stored in; created in this order (yardstick reads gap)
 VIEWS = {"gap": GAP_ORDER, "yardstick": YARDSTICK_ORDER}
-
-
-def view_sql(name: str) -> str:
-    """The SQL file of a view, as a researcher would paste it."""
-    return (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def create_views(

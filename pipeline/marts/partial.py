@@ -15,6 +15,8 @@ import bisect
 
 import duckdb
 
+from pipeline.marts.sql import view_sql
+
 # view -> the columns that partition it (its stored order starts with them)
 PARTITIONED = {"gap": ("geo_code", "indicator_code")}
 # more changed keys than this: the whole view is computed, as in a build from scratch
@@ -49,8 +51,6 @@ def changed_keys(
 def _fresh_rows(con, name: str, order: str, keys: list[tuple], tables: list[str]) -> None:
     """The view's rows for ``keys``, computed by its SQL in a scratch database, into the temp
     table ``fresh_<name>`` (sorted)."""
-    from pipeline.marts import view_sql
-
     home = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
     cols = PARTITIONED[name]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")

@@ -88,6 +88,7 @@ _PRI = """(CASE WHEN a.source_id IS NOT DISTINCT FROM ot.source_id
                  AND a.cited_instrument IS NOT DISTINCT FROM ot.cited_instrument
                  AND a.cited_url IS NOT DISTINCT FROM ot.cited_url THEN 1
             WHEN coalesce(a.official_statistics, false) THEN 2 ELSE 3 END)"""
+_BASES = "['target_document', 'official_statistics', 'other_source']"
 _MEASURED = "coalesce(t.status IN ('met', 'not_met'), false)"
 _KEY = (("geo_code", "t.geo_code"), ("indicator_code", "t.indicator_code"))
 _TARGET = (("kind", "'target'"), ("year", "t.target_year"), ("source_id", "t.target_source_id"))
@@ -103,19 +104,11 @@ WITH o AS (
 -- the basis the view prefers (own document, then official statistics, then any other source)
 e AS (
   SELECT t.rowid AS _rowid, max(a.year) AS latest,
-    ['target_document', 'official_statistics', 'other_source'][arg_max({_PRI}, a.year * 10 - {_PRI})]
-      AS basis
+    {_BASES}[arg_max({_PRI}, a.year * 10 - {_PRI})] AS basis
   FROM gap_rows t JOIN o ot ON ot.observation_id = t.target_observation_id
   JOIN observation a ON a.geo_code = t.geo_code AND a.indicator_code = t.indicator_code
    AND a.year < ot.year AND a.kind = 'actual' AND a.value IS NOT NULL AND NOT isnan(a.value)
    AND coalesce(a.sex, 'total') = 'total' AND coalesce(a.residence, 'total') = 'total'
-  WHERE {{where}} GROUP BY t.rowid)
-SELECT t.rowid AS _rowid, max(a.year) AS latest,
-    ['target_document', 'official_statistics', 'other_source'][arg_max(a.pri, a.year * 10 - a.pri)]
-      AS basis
-  FROM gap_rows t JOIN o ot ON ot.observation_id = t.target_observation_id
-  JOIN (SELECT *, CASE WHEN false THEN 0 ELSE 3 END AS pri FROM observation) a0 ON false
-  JOIN observation a ON false
   WHERE {{where}} GROUP BY t.rowid)
 SELECT t.rowid AS _rowid,
   t.* REPLACE (array_to_string(t.baseline_flags, ',') AS baseline_flags,

@@ -34,7 +34,7 @@ from pipeline.sources.documents import CORRECTIONS_SUFFIX
 from pipeline.sources.manifest import entries, manifest_text
 
 RECORD = "inputs.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 # the tables whose rows are per document, in the order a build loads them
 DOCUMENT_TABLES = ("observation", "unmapped")
 # tables whose content is fingerprinted in the record (and checked before reuse)
@@ -163,19 +163,21 @@ def unchanged(previous: Previous | None, listing: Listing) -> bool:
 
 def _files(stem: str, listing: Listing) -> dict[str, str | None]:
     return {
-        "text": listing.hash_of(f"{stem}.txt"),
+        "text": listing.hash_of(f"{stem}.txt") or listing.hash_of(f"{stem}.csv"),
         "sidecar": listing.hash_of(f"{stem}.yaml"),
         "corrections": listing.hash_of(f"{stem}{CORRECTIONS_SUFFIX}"),
     }
 
 
-def key_of(previous: Previous | None, source: Source) -> str | None:
-    """The cache key the previous build recorded for a document it read exactly as this build
-    did (``known_sources``): the key is a function of what was read and of the environment."""
-    if previous is None or not previous.same_environment or source.text is not None:
+def key_of(previous: Previous | None, source: Source, listing: Listing) -> str | None:
+    """The cache key the previous build recorded for a document whose files (text, sidecar,
+    corrections) are those it read: the key is a function of them and of the environment."""
+    if previous is None or not previous.same_environment:
         return None
     doc = previous.by_id.get(source.source_id)
-    return doc["key"] if doc is not None and doc.get("sha256") == source.sha256 else None
+    if doc is None or doc["stem"] != source.path.stem or doc.get("sha256") != source.sha256:
+        return None
+    return doc["key"] if doc["files"] == _files(doc["stem"], listing) else None
 
 
 def source_record(source: Source, listing: Listing, key: str) -> dict:
@@ -186,7 +188,10 @@ def source_record(source: Source, listing: Listing, key: str) -> dict:
         "stem": stem,
         "files": _files(stem, listing),
         "key": key,
-        "meta": source.meta,
+        "file_name": source.path.name,
+        # a table's spec is an object the sidecar check builds: such a document is checked
+        # afresh by every build (``known`` returns None for it)
+        "meta": None if "table" in source.meta else source.meta,
         "geo_code": source.geo_code,
         "sha256": source.sha256,
         "n_lines": source.n_lines,
@@ -208,6 +213,7 @@ def known_sources(previous: Previous | None, listing: Listing, raw_dir: Path):
         doc = previous.by_stem.get(stem)
         if (
             doc is None
+            or doc["meta"] is None
             or doc["files"] != _files(stem, listing)
             or None
             in (
@@ -219,7 +225,7 @@ def known_sources(previous: Previous | None, listing: Listing, raw_dir: Path):
         corrections = raw_dir / f"{stem}{CORRECTIONS_SUFFIX}"
         return Source(
             doc["source_id"],
-            raw_dir / f"{stem}.txt",
+            raw_dir / doc["file_name"],
             raw_dir / f"{stem}.yaml",
             doc["meta"],
             doc["geo_code"],

@@ -26,7 +26,7 @@ from pipeline.errors import BuildError, Interrupted
 from pipeline.extract import run as extract_run
 from pipeline.extract.cache import Cache, cache_key
 from pipeline.quality import Reuse, preload_gx, validate_warehouse
-from pipeline.reference import load_catalog, load_resolver
+from pipeline.reference import geo_table, load_catalog, load_resolver
 from pipeline.settings import (
     CACHE_DIR,
     CURATED_DIR,
@@ -167,7 +167,7 @@ def _discovered(
     them), and the staged build they will fill."""
     catalog = load_catalog(reference_dir)
     resolver = load_resolver(reference_dir)  # the extraction's own, built once
-    geo = resolver.geo
+    geo = geo_table(reference_dir)  # every map's places (the resolver holds one map's)
     known = inputs.known_sources(previous, listing, raw_dir)
     sources = discover(raw_dir, resolver, keep_text=False, known=known)
     log(
@@ -177,7 +177,8 @@ def _discovered(
     for note in (n for s in sources for n in s.notes):
         log(f"  note: {note}")
     keys = [
-        inputs.key_of(previous, s) or cache_key(s, reference_dir, hashes[0]) for s in sources
+        inputs.key_of(previous, s, listing) or cache_key(s, reference_dir, hashes[0])
+        for s in sources
     ]
     build_id = publishing.new_build_id()
     build_dir = out_dir / publishing.BUILDS / build_id
@@ -235,6 +236,11 @@ def _load(
     ):  # the gate validates the other documents' rows, and takes the rest from its results
         staged.fresh = {s.source_id for s, c in zip(sources, copied, strict=True) if not c}
     log(f"  loading build {staged.build_id} ...")
+    if any(copied):
+        log(
+            f"  {sum(copied)} documents' rows taken from build {previous.build_id} "
+            "(their files, the reference data and the code are those it read)"
+        )
     cache = Cache(cache_dir if cache_dir is not None else CACHE_DIR, log)
     wanted = [i for i, c in enumerate(copied) if not c]
     stream = extract_run.RowStream(
@@ -247,7 +253,7 @@ def _load(
             preload_gx()  # imported in the background meanwhile (2 s)
         staged.parquet_dir.mkdir()
         load_staged(staged, reference_dir, geo, copied, stream)
-    stream.stats.n_pruned = cache.prune(set(keys)) if stream.stats.n_extracted else 0
+    stream.stats.n_pruned = cache.prune(set(keys)) if wanted else 0  # the cache was read
     extract_run.last_stats = stream.stats
     width = max(len(p["source_id"]) for p in staged.per_source)
     for p in staged.per_source:
@@ -327,7 +333,7 @@ def record(staged: Staged) -> None:
         build_seconds=time.perf_counter() - staged.started,
         validation_seconds=staged.validation_seconds,
         n_extracted=stats.n_extracted,
-        n_cached=stats.n_cached,
+        n_cached=staged.n_cached,  # from the cache or copied from the previous build
         build_id=staged.build_id,
     )
     with writing(staged.out_dir):

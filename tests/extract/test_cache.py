@@ -150,9 +150,10 @@ def test_unreadable_cache_entry_is_extracted_again(raw_copy: Path, tmp_path: Pat
     first = observations(out)
     victim = sorted(cache.glob("*.pkl"))[0]
     victim.write_bytes(b"not a pickle")
-    rep = quiet_build(raw_copy, out, cache)
+    # elsewhere: no previous warehouse to copy rows from, so every document is read from the cache
+    rep = quiet_build(raw_copy, tmp_path / "elsewhere", cache)
     assert (rep.n_extracted, rep.n_cached) == (1, N_SEEDS - 1)
-    assert observations(out) == first
+    assert observations(tmp_path / "elsewhere") == first
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn"])  # fork: Linux; spawn: macOS, Windows
@@ -189,7 +190,7 @@ def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: P
     for p in cache.glob("*.pkl"):  # in use, however old: a rebuild reads and keeps them
         if p not in (stale, recent):
             os.utime(p, (old, old))
-    warm = quiet_build(raw_copy, out, cache)
+    warm = quiet_build(raw_copy, tmp_path / "elsewhere", cache)  # reads every entry
     assert warm.n_extracted == 0 and extract.last_stats.n_pruned == 1
     assert sorted(p.name for p in cache.glob("*.pkl")) == sorted([*used, recent.name])
     assert all(p.stat().st_mtime > old + 86400 for p in cache.glob("*.pkl"))  # reads refresh
@@ -204,10 +205,14 @@ def test_a_cache_that_cannot_be_touched_still_serves(
     odd.mkdir()
     os.utime(odd, (0, 0))
 
-    def refuse(*_a, **_k):
-        raise PermissionError("read-only cache")
+    touch = os.utime
+
+    def refuse(path, *a, **k):  # the cache only: the new build's own files are dated as usual
+        if Path(path).is_relative_to(cache):
+            raise PermissionError("read-only cache")
+        return touch(path, *a, **k)
 
     monkeypatch.setattr(os, "utime", refuse)
-    warm = quiet_build(raw_copy, out, cache)
+    warm = quiet_build(raw_copy, tmp_path / "elsewhere", cache)  # served by the cache
     assert (warm.n_extracted, warm.n_cached) == (0, N_SEEDS)
     assert extract.last_stats.n_pruned == 0 and odd.is_dir()

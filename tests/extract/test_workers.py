@@ -16,17 +16,24 @@ from pipeline.settings import ROOT
 
 # A parent that starts the real pool on four documents whose extraction takes a minute.
 SCRIPT = """
-import os, sys, time
+import os, sys, tempfile, time
 from pathlib import Path
 import pipeline.extract.run as run
+from pipeline.extract.cache import Cache
 
 def slow(source, reference_dir, catalog=None):
     time.sleep(60)
 
-run.extract_one = slow
+run.extract_rows = slow
+run.PARALLEL_THRESHOLD = 2
 print(os.getpid(), flush=True)
+cache = Cache(Path(tempfile.mkdtemp()), lambda _m: None)
+keys = [f"{i:032d}" for i in range(4)]
+stream = run.RowStream([object()] * 4, [0, 1, 2, 3], Path("."), None, cache, keys, 2)
 try:
-    run._extract_in_pool([object()] * 4, Path("."), None, 2)
+    with stream:
+        for _ in stream:
+            pass
 except KeyboardInterrupt:
     print("interrupted", flush=True)
 """

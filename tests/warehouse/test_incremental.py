@@ -56,9 +56,7 @@ class Corpus:
 
     def build(self) -> BuildReport:
         self.log.clear()
-        return build(
-            self.raw, self.reference, self.out, log=self.log.append, cache_dir=self.cache
-        )
+        return build(self.raw, self.reference, self.out, log=self.log.append, cache_dir=self.cache)
 
     def scratch(self) -> dict[str, list[tuple]]:
         self.steps += 1
@@ -96,7 +94,7 @@ class Corpus:
             (self.raw / f"{stem}{suffix}").unlink(missing_ok=True)
 
     def stems(self) -> list[str]:
-        return sorted(p.stem for p in self.raw.glob("*.txt"))
+        return sorted(p.stem for p in self.raw.iterdir() if p.suffix in (".txt", ".csv"))
 
 
 @pytest.fixture()

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.warehouse import steps as build_steps
 from pipeline.warehouse.builds import BUILDS, CURRENT
+from pipeline.warehouse.inputs import RECORD
 from pipeline.warehouse.schema import TABLES
 from tests.helpers import KT, consistent, published, quiet_build, sha
 
@@ -26,7 +27,9 @@ def test_a_build_is_one_folder_behind_stable_names(good) -> None:
     build_id = consistent(out)
     folder = out / BUILDS / build_id
     assert os.readlink(out / CURRENT) == f"{BUILDS}/{build_id}"
-    names = {p.name for p in folder.iterdir()}
+    # and the build's record of its inputs, which the next build reads (not published)
+    names = {p.name for p in folder.iterdir()} - {RECORD}
+    assert (folder / RECORD).is_file() and not (out / RECORD).exists()
     assert names >= STABLE  # and the exports of views, where there are some
     assert all(n.endswith(".parquet") for n in names - STABLE)
     for name in names:
@@ -53,7 +56,7 @@ def test_the_older_layout_is_adopted(raw_copy: Path, tmp_path: Path) -> None:
     quiet_build(raw_copy, out, cache, validate=False)
     plain = tmp_path / "plain"
     plain.mkdir()
-    for name in (p.name for p in (out / CURRENT).iterdir()):
+    for name in (p.name for p in (out / CURRENT).iterdir() if p.name != RECORD):
         shutil.copyfile(out / name, plain / name)
     (plain / ".warehouse-abc.duckdb.tmp").write_bytes(b"half a warehouse")
     (plain / ".parquet-xyz").mkdir()
