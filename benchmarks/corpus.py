@@ -1,6 +1,6 @@
 """Synthetic corpora for the benchmark, made from every layout the project reads as templates.
 
-The templates are of three kinds (``KINDS``), drawn in the proportions of a national corpus:
+The templates are of four kinds (``KINDS``), drawn in the proportions of a national corpus:
 
 - ``plans``: the seed plans in ``data/raw`` (PDF-flattened tables, tab-separated tables, prose;
   provincial and district plans);
@@ -8,7 +8,9 @@ The templates are of three kinds (``KINDS``), drawn in the proportions of a nati
   provincial and national yearbook pages, the Ministry of Health's target tables, portal pages
   (indicators or places by year, years by row, one-year tables by kind of facility);
 - ``tables``: CSV sources, the long table of cited figures in ``data/raw`` and the wide exports
-  in ``benchmarks/templates``.
+  in ``benchmarks/templates``;
+- ``national``: the country's own documents among those (the Ministry's target tables, the
+  national yearbook's pages, national CSV tables): a fixed few per edition, not one per place.
 
 A synthetic document is a template with its figures perturbed within the indicator's plausible
 range (printed in the template's number format), for plans the rows of its tab-separated tables
@@ -75,18 +77,24 @@ class Kind:
     sources: tuple[tuple[Path, str], ...]  # (folder, glob of documents), each with a sidecar
     share: float  # of the corpus's documents
     tables: bool = False
+    levels: tuple[str, ...] = ("country", "province", "district")  # of the templates' places
 
 
 def default_kinds(raw_dir: Path = RAW_DIR) -> tuple[Kind, ...]:
-    """A national corpus over ten years: each province's and district's plans (about 55 %: a
+    """A national corpus over ten years: each province's and district's plans (55 %: a
     province's annual plan, sector action plans and resolutions, a district's plan), the health
-    pages of the provincial and national statistical yearbooks, the Ministry's yearbook and the
-    portals (about 42 %: some eight pages an edition), and a few CSV tables (3 %: compilations
-    of cited figures and online-database exports)."""
+    pages of the provincial yearbooks and portals (41 %: some eight pages an edition), a few
+    provincial CSV tables (3 %), and the country's own documents (1 %, about a hundred in
+    10,000: the Ministry's target tables and the national yearbook's pages, one set an edition,
+    and national CSV compilations and online-database exports)."""
+    stats = ((STATISTICS_DIR, "*.txt"), (STATISTICS_DIR / "review", "*.txt"))
+    csv = ((raw_dir, "*.csv"), (TEMPLATES_DIR, "*.csv"))
+    local = ("province", "district")
     return (
         Kind("plans", ((raw_dir, "*.txt"),), 0.55, tables=True),
-        Kind("statistics", ((STATISTICS_DIR, "*.txt"), (STATISTICS_DIR / "review", "*.txt")), 0.42),
-        Kind("tables", ((raw_dir, "*.csv"), (TEMPLATES_DIR, "*.csv")), 0.03),
+        Kind("statistics", stats, 0.41, levels=local),
+        Kind("tables", csv, 0.03, levels=local),
+        Kind("national", stats + csv, 0.01, levels=("country",)),
     )
 
 
@@ -377,9 +385,11 @@ def load_templates(
     for kind in kinds:
         with tempfile.TemporaryDirectory() as tmp:
             _copy_pairs(kind, Path(tmp))
+            level = dict(zip(geo["geo_code"], geo["level"], strict=True))
             found = [
                 _template(s, kind, catalog, geo, reference_dir, _unique_key(s, keys))
                 for s in discover(Path(tmp), resolver)
+                if level[s.geo_code] in kind.levels
             ]
         _verify(found, pools, catalog, resolver, reference_dir)
         out += found
@@ -427,9 +437,12 @@ def places(reference_dir: Path = REFERENCE_DIR) -> dict[str, list[Place]]:
     before = geo[geo["map"] == "before_2025_07"]
     prov = before[before["level"] == "province"]
     pname = dict(zip(prov["geo_code"], prov["name_vi"], strict=True))
+    # the full name in the sidecar: a bare name a city shares (Bắc Giang) draws a build note
     provinces = [
-        Place(r.geo_code, r.name_vi, r.name_en, r.name_vi) for r in prov.itertuples(index=False)
+        Place(r.geo_code, r.name_vi, r.name_en, r.full_name_vi)
+        for r in prov.itertuples(index=False)
     ]
+    assert all(resolver.resolve(p.geo) == p.code for p in provinces)
     districts = []
     for r in before[before["level"] == "district"].itertuples(index=False):
         if not str(r.full_name_vi).startswith("Huyện") or "'" in r.name_vi:

@@ -30,7 +30,7 @@ def corpus(templates, tmp_path_factory: pytest.TempPathFactory) -> bench_corpus.
 
 
 def test_templates_locate_their_figures(templates):
-    assert {t.kind for t in templates} == {"plans", "statistics", "tables"}
+    assert {t.kind for t in templates} == {"plans", "statistics", "tables", "national"}
     assert len([t for t in templates if t.kind == "plans"]) == 5
     for t in templates:
         assert len(t.figures) >= 0.9 * t.n_observations, t.key
