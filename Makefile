@@ -27,7 +27,7 @@ help:
 	@echo "make notebooks  execute notebooks in place, export figures and HTML to reports/"
 	@echo "make lab        JupyterLab on notebooks/ (LAB_ARGS=\"--ip=0.0.0.0 --no-browser\" in a container)"
 	@echo "make sql Q=\"select ...\" [ARGS=--csv|--json]   a read-only query, result on stdout"
-	@echo "make bench      synthetic 100 / 1,000-document benchmark (not part of test)"
+	@echo "make bench      synthetic 100 / 1,000-document benchmark, every layout (SIZES=\"1000 10000\")"
 	@echo "make lint       ruff"
 	@echo "make clean      remove build outputs (keeps .venv)"
 

@@ -30,9 +30,9 @@ def corpus(templates, tmp_path_factory: pytest.TempPathFactory) -> bench_corpus.
 
 
 def test_templates_locate_their_figures(templates):
-    assert len(templates) == 5
+    assert {t.kind for t in templates} == {"plans", "statistics", "tables", "national"}
+    assert len([t for t in templates if t.kind == "plans"]) == 5
     for t in templates:
-        assert t.n_observations > 0
         assert len(t.figures) >= 0.9 * t.n_observations, t.key
         for f in t.figures:
             assert t.lines[f.line][f.start : f.end] == f.printed
@@ -44,7 +44,7 @@ def test_generated_documents_parse_like_their_templates(corpus: bench_corpus.Cor
     catalog = load_catalog(REFERENCE_DIR)
     per_source = {}
     for s in sources:
-        assert s.geo_code.isdigit() and len(s.geo_code) == 2  # a province
+        assert s.geo_code == "VN" or (s.geo_code.isdigit() and len(s.geo_code) in (2, 3))
         obs = extract_one(s, REFERENCE_DIR, catalog).observations
         per_source[s.source_id] = len(obs)
         for r in obs.itertuples(index=False):
