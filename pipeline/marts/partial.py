@@ -18,7 +18,10 @@ import duckdb
 from pipeline.marts.sql import view_sql
 
 # view -> the columns that partition it (its stored order starts with them)
-PARTITIONED = {"gap": ("geo_code", "indicator_code")}
+PARTITIONED = {"gap": ("geo_code", "indicator_code"), "yardstick": ("geo_code", "indicator_code")}
+# what a view's SQL reads besides the warehouse's tables: `yardstick` reads `gap` (stored by
+# then), of the changed keys and of the country (the national targets every row is paired with)
+READS_VIEW = {"yardstick": "gap"}
 # more changed keys than this: the whole view is computed, as in a build from scratch
 MAX_CHANGED_KEYS = 256
 SCRATCH = "partial_view"
@@ -39,6 +42,8 @@ def changed_keys(
         {"f": fresh},
     ).fetchall()
     nulls = " OR ".join(f"{c} IS NULL" for c in PARTITIONED[name])
+    if name in READS_VIEW and any(k[0] in _country_codes(con) for k in keys):
+        return None  # a national target changed: every place's rows may change
     if (
         len(keys) > MAX_CHANGED_KEYS
         or any(v is None for k in keys for v in k)
@@ -66,6 +71,15 @@ def _fresh_rows(con, name: str, order: str, keys: list[tuple], tables: list[str]
         )
         for table in tables:
             con.execute(f"CREATE VIEW {SCRATCH}.{table} AS SELECT * FROM {home}.{table}")
+        if name in READS_VIEW:
+            view = READS_VIEW[name]
+            con.execute(
+                f"CREATE TABLE {SCRATCH}.{view} AS SELECT v.* FROM {home}.{view}_rows v "
+                f"WHERE v.geo_code IN (SELECT unnest($c::VARCHAR[])) "
+                f"OR (v.geo_code, v.indicator_code) IN (SELECT (k.geo_code, k.indicator_code) "
+                f"FROM changed_{name} k) ORDER BY v.rowid",
+                {"c": sorted(_country_codes(con))},
+            )
         con.execute(f"USE {SCRATCH}")
         try:
             con.execute(view_sql(name))
@@ -76,6 +90,12 @@ def _fresh_rows(con, name: str, order: str, keys: list[tuple], tables: list[str]
         )
     finally:
         con.execute(f"DETACH {SCRATCH}")
+
+
+def _country_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0] for r in con.execute("SELECT geo_code FROM geo WHERE level = 'country'").fetchall()
+    }
 
 
 def _values(keys: list[tuple]) -> str:

@@ -145,6 +145,58 @@ FROM gap_rows t LEFT JOIN o ot ON ot.observation_id = t.target_observation_id
 LEFT JOIN o ob ON ob.observation_id = t.baseline_observation_id
 LEFT JOIN e ON e._rowid = t.rowid WHERE {{where}}"""
 
+# the country's target statements by indicator and year: one per document and citation
+_STATEMENTS = """ns AS (
+  SELECT o.indicator_code, o.year,
+         count(DISTINCT (o.source_id, o.cited_instrument, o.cited_url)) AS n
+  FROM observation o JOIN lv ON lv.geo_code = o.geo_code AND lv.level = 'country'
+  WHERE o.kind = 'target' AND coalesce(o.sex, 'total') = 'total'
+    AND coalesce(o.residence, 'total') = 'total'
+  GROUP BY ALL)"""
+_LEVELS = f"""lv AS (SELECT geo_code, level FROM geo WHERE geo_code IS NOT NULL
+                {_FIRST.format(key="geo_code")})"""
+
+YARDSTICK = f"""
+WITH {_LEVELS}, {_STATEMENTS},
+c AS (SELECT * FROM yardstick_rows t WHERE {{where}}),
+o AS (
+  SELECT observation_id, kind, geo_code, indicator_code, year FROM observation
+  WHERE observation_id IN (SELECT target_observation_id FROM c
+                           UNION ALL SELECT national_observation_id FROM c)
+  {_FIRST.format(key="observation_id")}),
+-- each local target's rows, counted and judged over the whole table
+per_target AS (
+  SELECT target_observation_id, count(*) AS n_rows, bool_or(falls_short) AS any_short
+  FROM yardstick_rows
+  WHERE target_observation_id IN (SELECT target_observation_id FROM c) GROUP BY 1),
+nearest AS (
+  SELECT t.rowid AS _rowid, min(ns.year) AS year FROM yardstick_rows t
+  JOIN ns ON ns.indicator_code = t.indicator_code AND ns.year >= t.target_year
+  WHERE {{where}} GROUP BY 1)
+SELECT t.rowid AS _rowid,
+  t.* REPLACE (array_to_string(t.caveats, ',') AS caveats),
+  coalesce(ot.kind = 'target' AND ot.geo_code = t.geo_code
+           AND ot.indicator_code = t.indicator_code AND ot.year = t.target_year
+           AND lt.level IN ('province', 'district'), false) AS local_is_a_local_target,
+  coalesce(onat.kind = 'target' AND onat.indicator_code = t.indicator_code
+           AND onat.year = t.national_year AND ln.level = 'country', false)
+    AS national_is_a_national_target,
+  coalesce(t.national_year = nr.year
+           AND (t.national_year_basis = 'same_year') = (nr.year = t.target_year), false)
+    AS national_year_is_the_nearest,
+  coalesce(t.national_targets = pt.n_rows AND pt.n_rows = coalesce(s.n, 0), false)
+    AS every_national_target_shown,
+  coalesce(t.falls_short_of_any = pt.any_short, false) AS falls_short_of_any_follows
+FROM yardstick_rows t
+LEFT JOIN o ot ON ot.observation_id = t.target_observation_id
+LEFT JOIN o onat ON onat.observation_id = t.national_observation_id
+LEFT JOIN lv lt ON lt.geo_code = ot.geo_code
+LEFT JOIN lv ln ON ln.geo_code = onat.geo_code
+LEFT JOIN nearest nr ON nr._rowid = t.rowid
+LEFT JOIN per_target pt ON pt.target_observation_id = t.target_observation_id
+LEFT JOIN ns s ON s.indicator_code = t.indicator_code AND s.year = t.national_year
+WHERE {{where}}"""
+
 CHUNK_SQL = {
     "source_document": f"""WITH g AS (SELECT geo_code, map FROM geo WHERE geo_code IS NOT NULL
                                       {_FIRST.format(key="geo_code")})
@@ -162,4 +214,5 @@ CHUNK_SQL = {
             AS active_touched_observations
         FROM correction t LEFT JOIN s ON s.source_id = t.source_id WHERE {{where}}""",
     "gap": GAP,
+    "yardstick": YARDSTICK,
 }

@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline.quality.chunk_sql import CHUNK_SQL
 from pipeline.quality.gap_checks import derive_gap, values
 from pipeline.quality.suites import SUITES
-from pipeline.quality.yardstick import derive_yardstick
+from pipeline.quality.yardstick import derive_ambition
 
 
 def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -115,18 +115,7 @@ def _derive_published(t: dict[str, pd.DataFrame], n: dict[str, int]) -> None:
 
 
 REFERENCE_TABLES = ("geo", "geo_2025", "unit", "indicator")
-# `yardstick` is read whole too: a row is checked against every national target of its
-# indicator, and there is one row per local target with a national counterpart
-WHOLE_SUITES = (*REFERENCE_TABLES, "yardstick", "build_info", "validation_result")
-
-# what the yardstick's checks read of the observations: the two targets of each row, and every
-# target of the country (the statements a row could have been compared with)
-_YARDSTICK_OBSERVATIONS = """
-SELECT * FROM observation
-WHERE observation_id IN (SELECT target_observation_id FROM yardstick
-                         UNION ALL SELECT national_observation_id FROM yardstick)
-   OR (kind = 'target' AND geo_code IN (SELECT geo_code FROM geo WHERE level = 'country'))
-ORDER BY rowid"""
+WHOLE_SUITES = (*REFERENCE_TABLES, "build_info", "validation_result")
 
 
 def whole_frames(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -141,9 +130,6 @@ def whole_frames(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict
         for name in ("observation", "unmapped", "source_document")
     }
     _derive_published(t, counts)
-    if "yardstick" in t:
-        observations = con.execute(_YARDSTICK_OBSERVATIONS).df()
-        derive_yardstick(t["yardstick"], observations, t["geo"])
     return {name: t[name] for name in names if name in WHOLE_SUITES}
 
 
@@ -170,7 +156,8 @@ def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 # ----------------------------------------------------------------- the large tables, by chunk
 
 PARTITIONED_SUITES = tuple(CHUNK_SQL)
-TABLE_OF = {"gap": "gap_rows"}  # the suite's rows are stored in this table
+# the suite's rows are stored in this table
+TABLE_OF = {"gap": "gap_rows", "yardstick": "yardstick_rows"}
 
 
 def _derive_sources(src: pd.DataFrame, raw: Raw) -> None:
@@ -217,4 +204,6 @@ def chunk_frame(
         _derive_quotes(df, raw, "quote")
     elif name == "gap":
         derive_gap(df)
+    elif name == "yardstick":
+        derive_ambition(df)
     return df.drop(columns=[c for c in df.columns if c == "_file"])

@@ -29,7 +29,8 @@ KEY_EXPECTATIONS = ("expect_column_values_to_be_unique", "expect_compound_column
 ROW_LEVEL_PREFIXES = ("expect_column_values_to_", "expect_column_pair_values_")
 PREVIOUS = "previous"  # the schema name of the previous warehouse in the gate's connection
 # what names a row across builds, in the suites validated by parts
-IDENTITY = {"gap": "target_observation_id"}  # the others: their document, "source_id"
+IDENTITY = {"gap": "target_observation_id", "yardstick": "target_observation_id"}
+# (the others: their document, "source_id")
 
 
 @dataclass
@@ -126,6 +127,8 @@ def select(con: duckdb.DuckDBPyConnection, name: str, reuse: Reuse | None) -> Se
     if reuse is None:
         return Selection(n)
     flagged = list(reuse.unexpected.get(name, []))
+    if name == "yardstick":
+        return _yardstick_rows(con, n, flagged)
     if name != "gap":
         docs = sorted(reuse.fresh | set(flagged))
         sql = f"SELECT rowid FROM {table} WHERE source_id IN (SELECT unnest($d)) ORDER BY 1"
@@ -136,17 +139,46 @@ def select(con: duckdb.DuckDBPyConnection, name: str, reuse: Reuse | None) -> Se
            OR g.target_observation_id IN (SELECT unnest($flagged::VARCHAR[]))
            OR g.target_observation_id IN (SELECT observation_id FROM fresh_observation)
            OR g.baseline_observation_id IN (SELECT observation_id FROM fresh_observation)
+           OR (g.geo_code, g.indicator_code) IN (SELECT (geo_code, indicator_code) FROM changed_key)
+        ORDER BY 1"""
+    return Selection(n, _rows(con, sql, {"flagged": flagged}))
+
+
+def _yardstick_rows(con: duckdb.DuckDBPyConnection, n: int, flagged: list) -> Selection:
+    """The yardstick's rows of the places and indicators whose observations changed, and those
+    its previous gate flagged. Every row when a national target may have changed: a row is
+    checked against every national statement of its indicator."""
+    national = con.execute(
+        "SELECT count(*) FROM changed_key k JOIN geo g USING (geo_code) WHERE g.level = 'country'"
+    ).fetchone()[0]
+    if national:
+        return Selection(n)
+    sql = """SELECT rowid FROM yardstick_rows g
+        WHERE (g.geo_code, g.indicator_code) IN (SELECT (geo_code, indicator_code) FROM changed_key)
+           OR g.target_observation_id IN (SELECT unnest($flagged::VARCHAR[]))
         ORDER BY 1"""
     return Selection(n, _rows(con, sql, {"flagged": flagged}))
 
 
 def attach_previous(con: duckdb.DuckDBPyConnection, reuse: Reuse) -> None:
-    """The previous warehouse, and the observations of the fresh documents, for ``select``."""
+    """The previous warehouse, the observations of the fresh documents, and the places and
+    indicators whose observations changed (of fresh documents, now or before, and of documents
+    gone since), for ``select``."""
     con.execute(f"ATTACH '{reuse.previous}' AS {PREVIOUS} (READ_ONLY)")
+    fresh = {"d": sorted(reuse.fresh)}
     con.execute(
         "CREATE TEMP TABLE fresh_observation AS SELECT observation_id FROM observation "
         "WHERE source_id IN (SELECT unnest($d::VARCHAR[]))",
-        {"d": sorted(reuse.fresh)},
+        fresh,
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE changed_key AS
+        SELECT DISTINCT geo_code, indicator_code FROM observation
+        WHERE source_id IN (SELECT unnest($d::VARCHAR[]))
+        UNION SELECT DISTINCT geo_code, indicator_code FROM {PREVIOUS}.observation
+        WHERE source_id IN (SELECT unnest($d::VARCHAR[]))
+           OR source_id NOT IN (SELECT source_id FROM source_document)""",
+        fresh,
     )
 
 

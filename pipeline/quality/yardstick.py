@@ -69,14 +69,14 @@ def _national_statements(obs: pd.DataFrame, level: dict) -> dict[tuple, set]:
     return out
 
 
-def _row_checks(y: dict, by_id: pd.DataFrame, level: dict, national: dict) -> dict[str, bool]:
+def _row_checks(
+    y: dict, by_id: dict[Any, dict], level: dict, national: dict, years_of: dict[Any, list]
+) -> dict[str, bool]:
     def obs(oid: Any) -> dict | None:
-        return None if _missing(oid) or oid not in by_id.index else by_id.loc[oid].to_dict()
+        return None if _missing(oid) else by_id.get(oid)
 
     t, n = obs(y["target_observation_id"]), obs(y["national_observation_id"])
-    years = sorted(
-        yr for ind, yr in national if ind == y["indicator_code"] and yr >= y["target_year"]
-    )
+    years = [yr for yr in years_of.get(y["indicator_code"], ()) if yr >= y["target_year"]]
     reason = None if _missing(y["ambition_reason"]) else y["ambition_reason"]
     return {
         "local_is_a_local_target": t is not None
@@ -110,15 +110,44 @@ CHECKS = (
 def derive_yardstick(ys: pd.DataFrame, obs: pd.DataFrame, geo: pd.DataFrame) -> None:
     """Add the suite's helper columns to ``ys`` (before the observations' flags are joined)."""
     level = dict(zip(geo["geo_code"], geo["level"], strict=True))
-    by_id = obs.dropna(subset=["observation_id"]).drop_duplicates("observation_id")
-    by_id = by_id.set_index("observation_id")
+    # the first row of each observation id (a repeated id fails the observation suite), as
+    # plain dicts: a pandas lookup per row cost a millisecond, seconds for a national corpus
+    by_id: dict[Any, dict] = {}
+    for o in obs.dropna(subset=["observation_id"]).to_dict("records"):
+        by_id.setdefault(o["observation_id"], o)
     national = _national_statements(obs, level)
+    years_of: dict[Any, list] = {}
+    for ind, yr in sorted(national):
+        years_of.setdefault(ind, []).append(yr)
     rows = ys.assign(
         _rows_of_target=ys.groupby("target_observation_id")["geo_code"].transform("size")
     )
-    checks = [_row_checks(y, by_id, level, national) for y in rows.to_dict("records")]
+    checks = [_row_checks(y, by_id, level, national, years_of) for y in rows.to_dict("records")]
     for name in CHECKS:
         ys[name] = pd.Series([c[name] for c in checks], index=ys.index, dtype=bool)
     shortfall = ys.groupby("target_observation_id")["falls_short"].transform("any")
     ys["falls_short_of_any_follows"] = ys["falls_short_of_any"] == shortfall
     ys["caveats"] = ys["caveats"].map(lambda v: None if _missing(v) else ",".join(v))
+
+
+def derive_ambition(ys: pd.DataFrame) -> None:
+    """``ambition_follows_the_targets`` on a chunk of rows (the other helper columns are SQL:
+    ``chunk_sql.YARDSTICK``): the ambition worked out again here, from the two targets."""
+    from pipeline.quality.gap_checks import values
+
+    columns = [
+        "target_value", "national_value", "target_condition", "national_condition",
+        "comparator", "national_comparator", "direction", "ambition", "ambition_reason",
+        "falls_short",
+    ]  # fmt: skip
+    rows = [
+        dict(zip(columns, r, strict=True))
+        for r in zip(*(values(ys[c]) for c in columns), strict=True)
+    ]
+    ys["ambition_follows_the_targets"] = [
+        (y["ambition"], None if _missing(y["ambition_reason"]) else y["ambition_reason"])
+        == ambition(y)
+        and not _missing(y["falls_short"])
+        and bool(y["falls_short"]) == (y["ambition"] == "less_ambitious")
+        for y in rows
+    ]

@@ -191,7 +191,7 @@ def source_record(source: Source, listing: Listing, key: str) -> dict:
         "file_name": source.path.name,
         # a table's spec is an object the sidecar check builds: such a document is checked
         # afresh by every build (``known`` returns None for it)
-        "meta": None if "table" in source.meta else source.meta,
+        "meta": None if source.meta.get("table") is not None else source.meta,
         "geo_code": source.geo_code,
         "sha256": source.sha256,
         "n_lines": source.n_lines,
