@@ -657,7 +657,8 @@ def _draw(n: int, by_kind, shares, rng: random.Random) -> list[Template]:
     order = [k for k, q in _quotas(n, by_kind, shares).items() for _ in range(q)]
     rng.shuffle(order)
     layouts = {
-        k: sorted({t.layout for t in ts}, key=lambda lay: (rng.random(), lay))
+        # drawn over the layouts in a fixed order: a set's order varies between processes
+        k: sorted(sorted({t.layout for t in ts}), key=lambda lay: (rng.random(), lay))
         for k, ts in by_kind.items()
     }
     seen: Counter[str] = Counter()

@@ -32,6 +32,8 @@ from pipeline.text import fold_phrase, phrase_regex
 _LONGEST_CAPTION_LINE = 150  # longer lines are sentences (a digest before the table)
 _CAPTION_LINES = 14  # the most caption lines read above a table
 _TABLE_NUMBER = re.compile(r"\s*\d{1,4}\s*")
+# a numbered title ('24    Tuổi thọ trung bình ...'): the table's number, a wide gap, words
+_NUMBERED_TITLE = re.compile(r"\s*\d{1,4}\.?\s{2,}[^\W\d]")
 _ROW_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[ivxlc]{1,5})[.)]\s+", re.I)
 _UNIT_IN_PARENS = re.compile(r"\(([^()]{1,40})\)")
 _UNIT_VALUE = re.compile(r"[:\-]\s*([^:]*?)\s*\)?\s*$")
@@ -67,6 +69,9 @@ def caption_above(sd: StatDoc, first: int, floor: int, limit: int = _CAPTION_LIN
             continue
         if state.consumed[line.no] or len(line.stripped) > _LONGEST_CAPTION_LINE:
             break
+        if _NUMBERED_TITLE.match(line.text):
+            found.append(line.no)  # the table's own title, whatever a heading above says
+            continue
         if _states_a_figure(sd, line):
             break  # a sentence ('năm 2022: … là 58,40'): prose before the table
         cells = sd.cells(line)
