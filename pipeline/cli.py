@@ -235,6 +235,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _late_interrupt(argv: list[str] | None, code: int) -> int:
+    """A Ctrl-C after the command's work is done, while Python winds down, would end it with a
+    bare signal (-2) instead of 130: block it from here on, and answer it as the command would.
+    A build that got here has published."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return code
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if signal.SIGINT not in signal.sigpending():
+        return code
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["build"] and code == 0:
+        print("build interrupted: the new warehouse was already published.", file=sys.stderr)
+    return 128 + signal.SIGINT
+
+
 def run(argv: list[str] | None = None) -> None:
     """The ``chitieu`` console script: :func:`main`, quiet when its reader goes away.
 
@@ -243,6 +257,7 @@ def run(argv: list[str] | None = None) -> None:
     """
     try:
         code = main(argv)
+        code = _late_interrupt(argv, code)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would report the error again when it flushes stdout at exit: point it nowhere
