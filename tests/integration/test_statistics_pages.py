@@ -23,6 +23,9 @@ import yaml
 from pipeline.errors import BuildError
 from tests.helpers import quiet_build, sha
 
+# one worker builds the module's warehouse (`built`) and runs every test that reads it
+pytestmark = pytest.mark.xdist_group("statistics-pages")
+
 STATISTICS = Path(__file__).resolve().parents[1] / "staging" / "statistics"
 DOCS = sorted(p.name.removesuffix(".expected.yaml") for p in STATISTICS.glob("*.expected.yaml"))
 RECALL = 0.9

@@ -19,6 +19,9 @@ import pytest
 from pipeline.settings import RAW_DIR
 from tests.integration.test_statistics_pages import KEY, RECALL, _figures, build_pages, expected
 
+# one worker builds the module's warehouse (`built`) and runs every test that reads it
+pytestmark = pytest.mark.xdist_group("statistics-review-pages")
+
 REVIEW = Path(__file__).resolve().parents[1] / "staging" / "statistics" / "review"
 PAGES = sorted(p.name.removesuffix(".expected.yaml") for p in REVIEW.glob("*.expected.yaml"))
 COLS = [*KEY, "preliminary", "sex", "residence"]
