@@ -53,12 +53,12 @@ $(MANIFEST): $(STAMP) FORCE
 $(WAREHOUSE): $(STAMP) $(BUILD_INPUTS)
 	$(BIN)/python -m pipeline build $(BUILD_FLAGS)
 
-# Two workers (pytest-xdist; the CI machine has two cores): slow tests are handed out first and
-# expensive read-only fixtures are built once per run (tests/conftest.py). PYTEST_ARGS="-n 0"
-# runs in one process; PYTEST_ARGS="-n 4" on a bigger machine.
-PYTEST_ARGS ?= -n 2
+# Two workers (pytest-xdist; the CI machine has two cores), handed a test or two at a time so
+# that slow tests (started first) and quick ones balance; expensive read-only fixtures are
+# built once per run (tests/conftest.py). PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2 --maxschedchunk 2
 test: build
-	$(BIN)/python -m pytest --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

@@ -1,6 +1,6 @@
 """Shared fixtures: real DuckDB warehouses built from real (or synthetic) documents.
 
-`make test` runs the suite in parallel (pytest-xdist, ``-n 2 --dist loadgroup``). What is
+`make test` runs the suite in parallel (pytest-xdist, ``-n 2 --maxschedchunk 2``). What is
 expensive to build and only read is built once per run, not once per worker: see
 :func:`shared_folder`. Tests that change a warehouse work on their own copy.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,23 @@ import pytest
 
 from pipeline.settings import RAW_DIR, REFERENCE_DIR
 from pipeline.warehouse import build
+
+
+def _import_jsonschema_without_iri_grammars() -> None:
+    """jsonschema (which nbformat and GX import) compiles 38 Lark grammars at import to check
+    IRIs, 1.5 s in every test process; nothing here checks IRIs. As in pipeline.quality.gx,
+    the grammars are left out (the nbmake plugin, which would import them first, is off:
+    ``-p no:nbmake`` in pyproject's addopts)."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # `import` raises
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema_without_iri_grammars()
 
 
 def shared_folder(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:

@@ -19,9 +19,6 @@ import pytest
 from pipeline.settings import RAW_DIR
 from tests.integration.test_statistics_pages import KEY, RECALL, _figures, build_pages, expected
 
-# one worker builds the module's warehouse (`built`) and runs every test that reads it
-pytestmark = pytest.mark.xdist_group("statistics-review-pages")
-
 REVIEW = Path(__file__).resolve().parents[1] / "staging" / "statistics" / "review"
 PAGES = sorted(p.name.removesuffix(".expected.yaml") for p in REVIEW.glob("*.expected.yaml"))
 COLS = [*KEY, "preliminary", "sex", "residence"]
@@ -56,7 +53,7 @@ def _params(test: str, pages: list[str]) -> list:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every review page dropped into a copy of ``data/raw`` beside the seed plans, as a new
     page would be, and built into one validated warehouse: (observation, unmapped)."""
-    return build_pages(REVIEW, PAGES, tmp_path_factory, beside=RAW_DIR)
+    return build_pages(REVIEW, PAGES, tmp_path_factory, beside=RAW_DIR, name="review-pages")
 
 
 def score(built: tuple[pd.DataFrame, pd.DataFrame], slug: str) -> dict:
