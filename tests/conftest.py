@@ -75,6 +75,19 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
+def checkout_make(tmp_path_factory: pytest.TempPathFactory):
+    """Held by tests that run a `make` target which first builds the checkout's own warehouse
+    (`make sql`, `make lab`): under xdist two of them at once, on a checkout whose warehouse is
+    out of date, would be two builds of data/curated, and the second would stop ("another
+    build is writing")."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with (root / "checkout-make.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture()
 def con(seed_build: Path):
     c = duckdb.connect(str(seed_build), read_only=True)
     yield c
