@@ -53,8 +53,12 @@ $(MANIFEST): $(STAMP) FORCE
 $(WAREHOUSE): $(STAMP) $(BUILD_INPUTS)
 	$(BIN)/python -m pipeline build $(BUILD_FLAGS)
 
+# Two workers (pytest-xdist; the CI machine has two cores), handed a test or two at a time so
+# that slow tests (started first) and quick ones balance; expensive read-only fixtures are
+# built once per run (tests/conftest.py). PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2 --maxschedchunk 2
 test: build
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

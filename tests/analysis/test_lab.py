@@ -42,6 +42,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.usefixtures("checkout_make")
 def test_make_lab_serves_jupyterlab_for_whoever_runs_the_tests(tmp_path: Path):
     """A real start (as root here when the tests run as root, as a user otherwise), stopped as
     soon as the server answers."""

@@ -51,6 +51,7 @@ def test_notebook_has_one_language_switch_and_reads_only(path: Path):
 
 
 @pytest.mark.notebooks
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes(path: Path, lang: str, seed_build: Path, tmp_path: Path):
@@ -104,6 +105,7 @@ def all_charts(con, lang):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_charts_render_every_glyph_with_title_note_and_units(con, lang, tmp_path: Path):
     import matplotlib.pyplot as plt
@@ -179,6 +181,7 @@ def test_audit_tables_cover_every_flag(con):
 
 
 @pytest.mark.notebooks
+@pytest.mark.slow
 def test_run_notebooks_writes_in_place_html_and_figures(seed_build: Path, tmp_path: Path):
     nb = new_notebook(
         cells=[

@@ -200,6 +200,7 @@ def test_one_rule_per_kind_of_value(value, csv_text, json_value):
     assert cli_output.json_value(value) == json_value
 
 
+@pytest.mark.usefixtures("checkout_make")
 def test_make_sql_prints_only_the_result(seed_build):
     env = {**os.environ, "CHITIEU_WAREHOUSE": str(seed_build)}
     r = subprocess.run(

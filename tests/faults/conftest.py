@@ -1,6 +1,6 @@
 """A scratch checkout that real ``make build`` and ``python -m pipeline build`` processes run in.
 
-The template is built once per session (``make build``, without the gate to save time) and
+The template is built once per test run (``make build``, without the gate to save time) and
 copied per test, symlinks and times kept: every test starts from a published warehouse, a
 manifest make agrees with and a warm extraction cache, and may break anything in its copy.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.settings import ROOT
+from tests.conftest import shared_folder
 from tests.faults.scratch import Scratch
 
 COPIED = ("pipeline", "data/raw", "data/reference", "expectations", "Makefile", "pyproject.toml")
@@ -23,7 +24,12 @@ COPIED = ("pipeline", "data/raw", "data/reference", "expectations", "Makefile", 
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = tmp_path_factory.mktemp("template") / "repo"
+    """The scratch checkout every test copies, made once per run (by one worker under xdist)."""
+    return shared_folder(tmp_path_factory, "template", make_template) / "repo"
+
+
+def make_template(folder: Path) -> None:
+    repo = folder / "repo"
     for name in (*COPIED, "requirements.lock"):
         src, dst = ROOT / name, repo / name
         if src.is_dir():
@@ -47,7 +53,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["make", "build", "BUILD_FLAGS=--no-validate"], cwd=repo, capture_output=True, text=True
     )
     assert r.returncode == 0, r.stdout + r.stderr
-    return repo
 
 
 @pytest.fixture()

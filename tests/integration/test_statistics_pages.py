@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from pipeline.errors import BuildError
+from tests.conftest import shared_folder
 from tests.helpers import quiet_build, sha
 
 STATISTICS = Path(__file__).resolve().parents[1] / "staging" / "statistics"
@@ -34,19 +35,27 @@ def expected(slug: str, folder: Path = STATISTICS) -> dict:
 
 
 def build_pages(
-    folder: Path, slugs: list[str], factory: pytest.TempPathFactory, beside: Path | None = None
+    folder: Path,
+    slugs: list[str],
+    factory: pytest.TempPathFactory,
+    beside: Path | None = None,
+    name: str = "statistics-pages",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pages ``slugs`` of ``folder`` dropped into a raw folder with their sidecars (beside
-    the documents of ``beside``, if given) and built into one validated warehouse:
-    (observation, unmapped)."""
-    raw = factory.mktemp("raw")
-    if beside is not None:
-        shutil.copytree(beside, raw, dirs_exist_ok=True)
-    for slug in slugs:
-        for suffix in (".txt", ".yaml"):
-            shutil.copy(folder / f"{slug}{suffix}", raw / f"{slug}{suffix}")
-    out, cache = factory.mktemp("curated"), factory.mktemp("cache")
-    quiet_build(raw, out, cache)  # the gate runs: an error would stop here
+    the documents of ``beside``, if given) and built into one validated warehouse, once per
+    test run (``shared_folder`` ``name``): (observation, unmapped)."""
+
+    def make(where: Path) -> None:
+        raw = where / "raw"
+        raw.mkdir()
+        if beside is not None:
+            shutil.copytree(beside, raw, dirs_exist_ok=True)
+        for slug in slugs:
+            for suffix in (".txt", ".yaml"):
+                shutil.copy(folder / f"{slug}{suffix}", raw / f"{slug}{suffix}")
+        quiet_build(raw, where / "curated", where / "cache")  # the gate runs: an error stops here
+
+    out = shared_folder(factory, name, make) / "curated"
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
         obs = con.execute(
             "SELECT source_id, line_end AS line, indicator_code AS indicator, year, kind, "

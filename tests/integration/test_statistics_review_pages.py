@@ -53,7 +53,7 @@ def _params(test: str, pages: list[str]) -> list:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every review page dropped into a copy of ``data/raw`` beside the seed plans, as a new
     page would be, and built into one validated warehouse: (observation, unmapped)."""
-    return build_pages(REVIEW, PAGES, tmp_path_factory, beside=RAW_DIR)
+    return build_pages(REVIEW, PAGES, tmp_path_factory, beside=RAW_DIR, name="review-pages")
 
 
 def score(built: tuple[pd.DataFrame, pd.DataFrame], slug: str) -> dict:

@@ -597,6 +597,7 @@ def test_a_typo_in_a_suite_stops_the_gate_instead_of_dropping_the_check(
 # -------------------------------------------------------------------------------- Data Docs
 
 
+@pytest.mark.slow
 def test_data_docs_render_every_suite_and_its_results(seed_build: Path, tmp_path: Path):
     docs = tmp_path / "data-docs"
     (docs / "validations").mkdir(parents=True)
