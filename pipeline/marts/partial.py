@@ -113,25 +113,47 @@ def merge_rows(
     keys: list[tuple],
     tables: list[str],
 ) -> None:
-    """``<name>_rows``: the previous build's rows with the blocks of ``keys`` recomputed."""
-    cols = ", ".join(PARTITIONED[name])
+    """``<name>_rows``: the previous build's rows with the blocks of ``keys`` recomputed, in one
+    sorted insert: each kept row sorts at twice its old position, each changed key's new block
+    just before the place its old block began (or the next key's block, for a new key)."""
+    part = PARTITIONED[name]
+    cols = ", ".join(part)
     rows = f"{name}_rows"
     con.execute(f"CREATE OR REPLACE TABLE {rows} AS SELECT * FROM {name} LIMIT 0")
-    fresh = {}
     if keys:
         _fresh_rows(con, name, order, keys, tables)
-        fresh = dict(_spans(con, f"fresh_{name}", cols))
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE changed_{name} AS SELECT {cols} FROM {name} LIMIT 0"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_{name} AS SELECT * FROM {name} LIMIT 0")
     spans = _spans(con, f"{previous}.{rows}", cols)
     starts = [k for k, _span in spans]
-    cursor = 0
-    for key in keys:  # sorted, as the stored rows are
-        at = bisect.bisect_left(starts, key)
-        lo = spans[at][1][0] if at < len(spans) else _count(con, f"{previous}.{rows}")
-        _copy(con, rows, f"{previous}.{rows}", cursor, lo)
-        if key in fresh:
-            _copy(con, rows, f"fresh_{name}", *fresh[key])
-        cursor = spans[at][1][1] if at < len(spans) and spans[at][0] == key else lo
-    _copy(con, rows, f"{previous}.{rows}", cursor, _count(con, f"{previous}.{rows}"))
+    end = _count(con, f"{previous}.{rows}")
+    at = [bisect.bisect_left(starts, key) for key in keys]  # keys are sorted, as the rows are
+    positions = [
+        (*key, spans[i][1][0] if i < len(spans) else end) for key, i in zip(keys, at, strict=True)
+    ]
+    if positions:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE position_{name} AS SELECT {cols}, pos::BIGINT AS pos "
+            f"FROM (VALUES {_values(positions)}) AS k({cols}, pos)"
+        )
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE position_{name} AS "
+            f"SELECT {cols}, 0::BIGINT AS pos FROM {name} LIMIT 0"
+        )
+    match = " AND ".join(f"{{a}}.{c} = {{b}}.{c}" for c in part)
+    con.execute(
+        f"""INSERT INTO {rows} SELECT * EXCLUDE (_k1, _k2) FROM (
+            SELECT p.*, p.rowid * 2 AS _k1, 0 AS _k2 FROM {previous}.{rows} p
+            ANTI JOIN changed_{name} k ON {match.format(a="p", b="k")}
+            UNION ALL
+            SELECT f.*, k.pos * 2 - 1 AS _k1, f.rowid AS _k2 FROM fresh_{name} f
+            JOIN position_{name} k ON {match.format(a="f", b="k")}
+        ) ORDER BY _k1, _k2"""
+    )
 
 
 def _spans(con, table: str, cols: str) -> list[tuple[tuple, tuple[int, int]]]:
@@ -144,10 +166,3 @@ def _spans(con, table: str, cols: str) -> list[tuple[tuple, tuple[int, int]]]:
 
 def _count(con, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def _copy(con, into: str, source: str, lo: int, hi: int) -> None:
-    if hi > lo:
-        con.execute(
-            f"INSERT INTO {into} SELECT * FROM {source} WHERE rowid >= ? AND rowid < ?", [lo, hi]
-        )
