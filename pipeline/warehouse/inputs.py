@@ -38,7 +38,7 @@ RECORD_VERSION = 2
 # the tables whose rows are per document, in the order a build loads them
 DOCUMENT_TABLES = ("observation", "unmapped")
 # tables whose content is fingerprinted in the record (and checked before reuse)
-FINGERPRINTED = (*DOCUMENT_TABLES, "source_document", "gap_rows")
+FINGERPRINTED = (*DOCUMENT_TABLES, "source_document", "gap_rows", "yardstick_rows")
 
 
 def _versions() -> str:
