@@ -27,22 +27,26 @@ MAX_CHANGED_KEYS = 256
 SCRATCH = "partial_view"
 
 
+def changed_sql(cols: str, previous: str) -> str:
+    """SQL for the keys ``cols`` whose observations may differ from the previous build's: those
+    of the documents ``$f`` (loaded now, and their old rows) and of the previous build's documents
+    gone since. The gate selects the rows to validate again by the same keys."""
+    fresh = "source_id IN (SELECT unnest($f::VARCHAR[]))"
+    return f"""SELECT DISTINCT {cols} FROM observation WHERE {fresh}
+        UNION SELECT DISTINCT {cols} FROM {previous}.observation
+        WHERE {fresh} OR source_id NOT IN (SELECT source_id FROM source_document)"""
+
+
 def changed_keys(
     con: duckdb.DuckDBPyConnection, name: str, previous: str, fresh: list[str]
 ) -> list[tuple] | None:
-    """The keys of ``name`` whose observations may differ from the previous build's: those of
-    the documents ``fresh`` (loaded now) and of the previous build's documents not copied (their
-    old rows). None when there are too many, or a key is missing, to rebuild them in part."""
+    """The keys of ``name`` whose observations may differ from the previous build's
+    (:func:`changed_sql`). None when there are too many, or a key is missing, to rebuild them in
+    part."""
     cols = ", ".join(PARTITIONED[name])
-    copied = "(SELECT source_id FROM observation WHERE source_id NOT IN (SELECT unnest($f)))"
-    keys = con.execute(
-        f"""SELECT DISTINCT {cols} FROM observation WHERE source_id IN (SELECT unnest($f))
-            UNION SELECT DISTINCT {cols} FROM {previous}.observation
-                  WHERE source_id NOT IN {copied} ORDER BY ALL""",
-        {"f": fresh},
-    ).fetchall()
+    keys = con.execute(changed_sql(cols, previous) + " ORDER BY ALL", {"f": fresh}).fetchall()
     nulls = " OR ".join(f"{c} IS NULL" for c in PARTITIONED[name])
-    if name in READS_VIEW and any(k[0] in _country_codes(con) for k in keys):
+    if name in READS_VIEW and {k[0] for k in keys} & _country_codes(con):
         return None  # a national target changed: every place's rows may change
     if (
         len(keys) > MAX_CHANGED_KEYS
@@ -60,10 +64,7 @@ def _fresh_rows(con, name: str, order: str, keys: list[tuple], tables: list[str]
     cols = PARTITIONED[name]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     try:
-        con.execute(
-            f"CREATE TEMP TABLE changed_{name} AS SELECT * FROM (VALUES {_values(keys)}) "
-            f"AS k({', '.join(cols)})"
-        )
+        _values_table(con, f"changed_{name}", cols, keys)
         match = " AND ".join(f"o.{c} = k.{c}" for c in cols)
         con.execute(
             f"CREATE TABLE {SCRATCH}.observation AS SELECT o.* FROM {home}.observation o "
@@ -98,6 +99,16 @@ def _country_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+def _values_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """A temporary table ``table`` of ``rows`` (text values) in ``columns``."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM (VALUES {_values(rows)}) "
+        f"AS k({', '.join(columns)})"
+    )
+
+
 def _values(keys: list[tuple]) -> str:
     def lit(v: object) -> str:
         return "'" + str(v).replace("'", "''") + "'"
@@ -120,13 +131,10 @@ def merge_rows(
     cols = ", ".join(part)
     rows = f"{name}_rows"
     con.execute(f"CREATE OR REPLACE TABLE {rows} AS SELECT * FROM {name} LIMIT 0")
-    if keys:
-        _fresh_rows(con, name, order, keys, tables)
-    else:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE changed_{name} AS SELECT {cols} FROM {name} LIMIT 0"
-        )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_{name} AS SELECT * FROM {name} LIMIT 0")
+    if not keys:  # one scan keeps the stored order
+        con.execute(f"INSERT INTO {rows} SELECT * FROM {previous}.{rows}")
+        return
+    _fresh_rows(con, name, order, keys, tables)
     spans = _spans(con, f"{previous}.{rows}", cols)
     starts = [k for k, _span in spans]
     end = _count(con, f"{previous}.{rows}")
@@ -134,23 +142,14 @@ def merge_rows(
     positions = [
         (*key, spans[i][1][0] if i < len(spans) else end) for key, i in zip(keys, at, strict=True)
     ]
-    if positions:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE position_{name} AS SELECT {cols}, pos::BIGINT AS pos "
-            f"FROM (VALUES {_values(positions)}) AS k({cols}, pos)"
-        )
-    else:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE position_{name} AS "
-            f"SELECT {cols}, 0::BIGINT AS pos FROM {name} LIMIT 0"
-        )
+    _values_table(con, f"position_{name}", (*part, "pos"), positions)
     match = " AND ".join(f"{{a}}.{c} = {{b}}.{c}" for c in part)
     con.execute(
         f"""INSERT INTO {rows} SELECT * EXCLUDE (_k1, _k2) FROM (
             SELECT p.*, p.rowid * 2 AS _k1, 0 AS _k2 FROM {previous}.{rows} p
             ANTI JOIN changed_{name} k ON {match.format(a="p", b="k")}
             UNION ALL
-            SELECT f.*, k.pos * 2 - 1 AS _k1, f.rowid AS _k2 FROM fresh_{name} f
+            SELECT f.*, k.pos::BIGINT * 2 - 1 AS _k1, f.rowid AS _k2 FROM fresh_{name} f
             JOIN position_{name} k ON {match.format(a="f", b="k")}
         ) ORDER BY _k1, _k2"""
     )

@@ -1,5 +1,6 @@
 """The `gap` suite's helper column that compares text the way a reader does, and how a chunk's
-values are read into Python (the other helper columns are SQL: ``chunk_sql.GAP``)."""
+values are read into Python (the other helper columns are SQL: ``chunk_sql.GAP``); the
+yardstick's ambition check reads its chunks with the same helpers."""
 
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ def values(column: pd.Series) -> list:
     return column.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def _missing(v: Any) -> bool:
+def missing(v: Any) -> bool:
+    """A missing value as pandas hands it over: None, NA or NaN."""
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
-def _condition_key(c: Any) -> str:
+def condition_key(c: Any) -> str:
     """A condition as compared: case and runs of white space (any, as Python reads it) aside."""
-    return "" if _missing(c) else " ".join(str(c).split()).lower()
+    return "" if missing(c) else " ".join(str(c).split()).lower()
 
 
 def derive_gap(gap: pd.DataFrame) -> None:
@@ -39,8 +41,8 @@ def derive_gap(gap: pd.DataFrame) -> None:
     status, baseline, target, bc = (values(gap[c]) for c in columns)
     tc = values(gap["target_condition"])
     gap["not_comparable_when_conditions_differ"] = [
-        _missing(b)
-        or _missing(t)
-        or (s == "not_comparable") == (_condition_key(x) != _condition_key(y))
+        missing(b)
+        or missing(t)
+        or (s == "not_comparable") == (condition_key(x) != condition_key(y))
         for s, b, t, x, y in zip(status, baseline, target, bc, tc, strict=True)
     ]

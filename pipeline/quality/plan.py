@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.marts.partial import changed_sql
 from pipeline.quality.derived import PARTITIONED_SUITES, TABLE_OF
 from pipeline.settings import GATE_CHUNK_ROWS
 
@@ -165,21 +166,14 @@ def attach_previous(con: duckdb.DuckDBPyConnection, reuse: Reuse) -> None:
     indicators whose observations changed (of fresh documents, now or before, and of documents
     gone since), for ``select``."""
     con.execute(f"ATTACH '{reuse.previous}' AS {PREVIOUS} (READ_ONLY)")
-    fresh = {"d": sorted(reuse.fresh)}
+    fresh = {"f": sorted(reuse.fresh)}
     con.execute(
         "CREATE TEMP TABLE fresh_observation AS SELECT observation_id FROM observation "
-        "WHERE source_id IN (SELECT unnest($d::VARCHAR[]))",
+        "WHERE source_id IN (SELECT unnest($f::VARCHAR[]))",
         fresh,
     )
-    con.execute(
-        f"""CREATE TEMP TABLE changed_key AS
-        SELECT DISTINCT geo_code, indicator_code FROM observation
-        WHERE source_id IN (SELECT unnest($d::VARCHAR[]))
-        UNION SELECT DISTINCT geo_code, indicator_code FROM {PREVIOUS}.observation
-        WHERE source_id IN (SELECT unnest($d::VARCHAR[]))
-           OR source_id NOT IN (SELECT source_id FROM source_document)""",
-        fresh,
-    )
+    keys = changed_sql("geo_code, indicator_code", PREVIOUS)
+    con.execute(f"CREATE TEMP TABLE changed_key AS {keys}", fresh)
 
 
 def previous_results(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
