@@ -97,7 +97,7 @@ lock:
 # Build outputs: every build folder, the symlinks to the current one, the manifest, leftovers of
 # interrupted builds (of this layout and the one before), the extraction cache, Data Docs.
 clean:
-	rm -rf data/curated/builds data/curated/current data/curated/*.duckdb data/curated/*.parquet \
+	rm -rf data/curated/builds data/curated/current data/curated/*.duckdb data/curated/*.parquet data/curated/*.arrow \
 	       data/curated/build_report.json data/curated/.raw-manifest* data/curated/.*.link.* \
 	       data/curated/.warehouse-*.duckdb.tmp* data/curated/.parquet-* data/curated/*.tmp* \
 	       .cache reports/data-docs

@@ -39,10 +39,6 @@ ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FI
 PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
 CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this much
-# A rebuild copies the rows of unchanged documents from the previous warehouse, one INSERT per
-# run of consecutive documents; when changes are scattered into more runs than this, it reads
-# them from the extraction cache instead (a few ms per run against ~0.1 ms per document).
-MAX_COPY_RUNS = 512
 # The gate reads the large tables this many rows at a time (memory: one chunk, not a table)
 GATE_CHUNK_ROWS = 100_000
 CHUNK_DOCUMENTS = 16  # documents per pool job (fewer when there are few): low IPC, balanced

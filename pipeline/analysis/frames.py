@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.analysis.gap_tables import (  # the gap view's tables, here for the notebooks
     deadline_actuals,
@@ -22,8 +24,8 @@ from pipeline.analysis.gap_tables import (  # the gap view's tables, here for th
 from pipeline.analysis.labels import check_lang as _lang
 from pipeline.analysis.labels import geo_label_sql
 from pipeline.analysis.labels import nfc_frame as _nfc
-from pipeline.marts import GAP_ORDER, GAP_ROWS_COMMENT
 from pipeline.settings import RAW_DIR, ROOT
+from pipeline.warehouse.gap_copy import gap_query, published_gap
 
 
 def _with_connection(con, fn):
@@ -51,23 +53,16 @@ _NULLABLE = {
 
 def gap_frame(con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """The ``gap`` view as a DataFrame, in GAP_ORDER (opens the warehouse when ``con`` is None)."""
-    return _with_connection(con, lambda c: frame(c, gap_query(c)))
+    return _with_connection(con, _gap)
 
 
-def gap_query(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL for the whole ``gap`` view in GAP_ORDER: a plain scan where the rows are stored so.
-
-    A scan returns rows in storage order while DuckDB's ``preserve_insertion_order`` is on (its
-    default); a warehouse built before the rows were stored in order, or a connection with the
-    setting off, gets an ORDER BY.
-    """
-    (kept,) = con.sql("SELECT current_setting('preserve_insertion_order')").fetchall()[0]
-    stored = con.sql(
-        "SELECT comment FROM duckdb_tables() WHERE table_name = 'gap_rows' "
-        "AND schema_name = current_schema()"
-    ).fetchall()
-    in_order = bool(kept) and stored == [(GAP_ROWS_COMMENT,)]
-    return "SELECT * FROM gap" + ("" if in_order else f" ORDER BY {GAP_ORDER}")
+def _gap(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """From the build's Arrow copy of the view when ``con`` is that build (same rows, a tenth
+    of the time), else from the view."""
+    table = published_gap(con)
+    if table is None or not _arrow_readable(table):
+        return frame(con, gap_query(con))
+    return arrow_frame(table)
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
@@ -79,15 +74,22 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     types (dates, unsigned integers, enums ...) or no rows are read with ``.df()`` itself.
     """
     table = con.sql(sql).to_arrow_table()
-    if table.num_rows == 0 or not all(_arrow_read(t) for t in table.schema.types):
+    if not _arrow_readable(table):
         return con.sql(sql).df()
-    df = table.to_pandas(types_mapper=_NULLABLE.get)
+    return arrow_frame(table)
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """The DataFrame DuckDB's ``.df()`` gives for a result that is ``table`` (see :func:`frame`)."""
+    lists = {n for n, t in zip(table.column_names, table.schema.types, strict=True) if _is_list(t)}
+    df = table.drop_columns(list(lists)).to_pandas(types_mapper=_NULLABLE.get)
+    for name in lists:
+        df[name] = list_column(table.column(name))
+    df = df[table.column_names]
     for name, column in zip(table.column_names, table.columns, strict=True):
         nullable = _NULLABLE.get(column.type)
         if nullable is not None and column.null_count == 0:
             df[name] = df[name].to_numpy(nullable.numpy_dtype)
-        elif pa.types.is_list(column.type) and column.null_count:  # DuckDB: NULL list is NA
-            df[name] = [pd.NA if v is None else v for v in df[name]]
         elif pa.types.is_decimal(column.type):  # DuckDB gives DECIMAL as float64
             df[name] = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
         elif pa.types.is_string(column.type) and column.null_count == len(column):
@@ -95,9 +97,60 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     return df
 
 
+def _arrow_readable(table: pa.Table) -> bool:
+    return table.num_rows > 0 and all(_arrow_read(t) for t in table.schema.types)
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return pa.types.is_list(t) or pa.types.is_large_list(t)
+
+
+def list_column(column: pa.ChunkedArray) -> np.ndarray:
+    """A list column as DuckDB's ``.df()`` gives it (an object array of NumPy arrays, NULL as
+    ``pd.NA``), converting each distinct list once.
+
+    Flags and caveats repeat across most rows of ``gap``, and converting them row by row cost
+    more than the rest of the frame. Rows with equal lists share one array, made read-only so
+    that changing it in place cannot change other rows.
+    """
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = _distinct_lists(column)
+    if encoded is None:  # each row's list converted by Arrow, as ``to_pandas`` does
+        converted = column.to_numpy(zero_copy_only=False)
+        out = np.empty(len(converted), dtype=object)
+        for i, v in enumerate(converted):
+            out[i] = pd.NA if v is None else v
+        return out
+    lookup = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    for i, key in enumerate(encoded.dictionary.to_pylist()):
+        items = np.array(key.split(_SEPARATOR) if key else [], dtype=object)
+        items.setflags(write=False)
+        lookup[i] = items
+    lookup[-1] = pd.NA
+    return lookup[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+
+
+def _distinct_lists(column: pa.Array) -> pa.DictionaryArray | None:
+    """Each list joined into one key, dictionary-encoded; None where a join could not tell two
+    lists apart (an element that is NULL, empty or holds the separator) or the items are not
+    text."""
+    values = pc.list_flatten(column)
+    if not pa.types.is_string(values.type) or values.null_count:
+        return None
+    if (
+        len(values)
+        and pc.any(pc.or_(pc.equal(values, ""), pc.match_substring(values, _SEPARATOR))).as_py()
+    ):
+        return None
+    return pc.dictionary_encode(pc.binary_join(column, _SEPARATOR))
+
+
+_SEPARATOR = "\x00"
+
+
 def _arrow_read(t: pa.DataType) -> bool:
     """Column types :func:`frame` converts as DuckDB does (tests/marts/test_gap.py checks)."""
-    if pa.types.is_list(t):
+    if _is_list(t):
         return _arrow_read(t.value_type)
     return (
         pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or t in _NULLABLE

@@ -6,10 +6,11 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from pipeline.yaml_load import safe_load as safe_yaml
 
 LANGS = ("en", "vi")
-TEXT: dict[str, dict[str, str]] = yaml.safe_load(
+TEXT: dict[str, dict[str, str]] = safe_yaml(
     Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8")
 )
 

@@ -72,8 +72,8 @@ STATUS_REASONS = {
 PROGRESS_CLASSES = ("on_track", "acceleration_needed", "stagnation_or_regression")
 
 GAP_ORDER = "geo_code, indicator_code, target_year, target_source_id, target_observation_id"
-# Written on gap_rows by the build that stored its rows in GAP_ORDER (older warehouses lack it).
-GAP_ROWS_COMMENT = f"rows stored in the order {GAP_ORDER}"
+# on each view's table of rows (`gap_rows`, `yardstick_rows`)
+ROWS_COMMENT = "the rows of the view {}, which returns them in the order {}"
 
 YARDSTICK_COLUMNS = [
     "geo_code",
@@ -129,13 +129,13 @@ def create_views(
     fresh: list[str] | None = None,
     tables: list[str] = (),
 ) -> None:
-    """Create every mart in a staged warehouse, its rows stored once in their documented order.
+    """Create every mart in a staged warehouse: its rows computed once and stored in
+    ``<view>_rows``, and the view itself a sorted read of them (its documented order).
 
-    A plain scan of a table returns rows in storage order while DuckDB's
-    ``preserve_insertion_order`` is on (its default), so readers need not sort. With
-    ``previous`` (the schema of the previous build's warehouse, made by the same code from the
-    same reference data) and ``fresh`` (the documents whose rows it does not hold), a view of
-    ``partial.PARTITIONED`` is recomputed for the keys whose observations changed only.
+    With ``previous`` (the schema of the previous build's warehouse, made by the same code from
+    the same reference data, of which ``con``'s warehouse is a copy) and ``fresh`` (the
+    documents whose rows it does not hold), a view of ``partial.PARTITIONED`` has its stored
+    rows patched for the keys whose observations changed only.
     """
     for name, order in VIEWS.items():
         con.execute(view_sql(name))
@@ -143,10 +143,10 @@ def create_views(
         if previous is not None and fresh is not None and name in partial.PARTITIONED:
             keys = partial.changed_keys(con, name, previous, fresh)
         if keys is not None:
-            partial.merge_rows(con, name, order, previous, keys, list(tables))
+            partial.patch_rows(con, name, order, keys, list(tables))
         else:
             con.execute(
                 f"CREATE OR REPLACE TABLE {name}_rows AS SELECT * FROM {name} ORDER BY {order}"
             )
-        con.execute(f"COMMENT ON TABLE {name}_rows IS 'rows stored in the order {order}'")
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_rows")
+        con.execute(f"COMMENT ON TABLE {name}_rows IS '{ROWS_COMMENT.format(name, order)}'")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_rows ORDER BY {order}")

@@ -4,14 +4,13 @@ A view listed in ``PARTITIONED`` computes each row from the observations of one 
 one place and one indicator) and the reference tables. When a build's observations differ from
 the previous build's for a few keys only, the view's SQL runs, as is, on those keys'
 observations (in a scratch database where they are the ``observation`` table and every other
-table is the warehouse's), and the stored rows are the previous build's, with each changed
-key's block of rows replaced in its place: a handful of statements instead of the whole view.
-The rows and their order are those a computation from scratch gives.
+table is the warehouse's), and the stored rows are the previous build's (in the copy of its
+warehouse the build patches), with each changed key's rows deleted and its new rows appended: a
+handful of statements instead of the whole view. The rows are those a computation from scratch
+gives; the view returns them in its documented order whatever order they are stored in.
 """
 
 from __future__ import annotations
-
-import bisect
 
 import duckdb
 
@@ -116,52 +115,20 @@ def _values(keys: list[tuple]) -> str:
     return ", ".join("(" + ", ".join(lit(v) for v in k) + ")" for k in keys)
 
 
-def merge_rows(
+def patch_rows(
     con: duckdb.DuckDBPyConnection,
     name: str,
     order: str,
-    previous: str,
     keys: list[tuple],
     tables: list[str],
 ) -> None:
-    """``<name>_rows``: the previous build's rows with the blocks of ``keys`` recomputed, in one
-    sorted insert: each kept row sorts at twice its old position, each changed key's new block
-    just before the place its old block began (or the next key's block, for a new key)."""
-    part = PARTITIONED[name]
-    cols = ", ".join(part)
-    rows = f"{name}_rows"
-    con.execute(f"CREATE OR REPLACE TABLE {rows} AS SELECT * FROM {name} LIMIT 0")
-    if not keys:  # one scan keeps the stored order
-        con.execute(f"INSERT INTO {rows} SELECT * FROM {previous}.{rows}")
+    """``<name>_rows`` of a copy of the previous build's warehouse, with the rows of ``keys``
+    replaced by the view's rows for them: work in proportion to the keys, whatever the table's
+    size. The view sorts (see ``create_views``), so where the rows lie does not matter."""
+    if not keys:
         return
     _fresh_rows(con, name, order, keys, tables)
-    spans = _spans(con, f"{previous}.{rows}", cols)
-    starts = [k for k, _span in spans]
-    end = _count(con, f"{previous}.{rows}")
-    at = [bisect.bisect_left(starts, key) for key in keys]  # keys are sorted, as the rows are
-    positions = [
-        (*key, spans[i][1][0] if i < len(spans) else end) for key, i in zip(keys, at, strict=True)
-    ]
-    _values_table(con, f"position_{name}", (*part, "pos"), positions)
-    match = " AND ".join(f"{{a}}.{c} = {{b}}.{c}" for c in part)
-    con.execute(
-        f"""INSERT INTO {rows} SELECT * EXCLUDE (_k1, _k2) FROM (
-            SELECT p.*, p.rowid * 2 AS _k1, 0 AS _k2 FROM {previous}.{rows} p
-            ANTI JOIN changed_{name} k ON {match.format(a="p", b="k")}
-            UNION ALL
-            SELECT f.*, k.pos::BIGINT * 2 - 1 AS _k1, f.rowid AS _k2 FROM fresh_{name} f
-            JOIN position_{name} k ON {match.format(a="f", b="k")}
-        ) ORDER BY _k1, _k2"""
-    )
-
-
-def _spans(con, table: str, cols: str) -> list[tuple[tuple, tuple[int, int]]]:
-    """Each key's rows in ``table`` (stored in key order): (key, (first rowid, end rowid))."""
-    found = con.execute(
-        f"SELECT {cols}, min(rowid), max(rowid) + 1 FROM {table} GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
-    return [(tuple(r[:-2]), (r[-2], r[-1])) for r in found]
-
-
-def _count(con, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows = f"{name}_rows"
+    match = " AND ".join(f"r.{c} = k.{c}" for c in PARTITIONED[name])
+    con.execute(f"DELETE FROM {rows} r USING changed_{name} k WHERE {match}")
+    con.execute(f"INSERT INTO {rows} SELECT * FROM fresh_{name}")

@@ -10,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline.errors import ReferenceError, did_you_mean
 from pipeline.settings import REFERENCE_DIR
 from pipeline.text.grammar import Grammar
 from pipeline.text.normalise import fold_phrase, phrase_needle, phrase_pieces, phrase_regex
+from pipeline.yaml_load import safe_load as safe_yaml
 
 _MATCH_MEMO_SIZE = 20_000
 
@@ -52,7 +52,7 @@ class Catalog:
         path = reference_dir / "indicators.yaml"
         raw = path.read_bytes()
         self.hash = hashlib.sha256(raw).hexdigest()[:16]
-        doc = yaml.safe_load(raw.decode("utf-8"))
+        doc = safe_yaml(raw.decode("utf-8"))
         self.grammar = Grammar(reference_dir)
         self.indicators: dict[str, Indicator] = {}
         fields = set(Indicator.__dataclass_fields__)

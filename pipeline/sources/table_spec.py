@@ -4,6 +4,7 @@ themselves are read by ``pipeline.sources.tabular``."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,15 @@ class TableSpec:
     unit_column: str | None = None
     kind: str = "actual"
     aggregates: tuple[str, ...] = ()
+
+    def to_record(self) -> dict:
+        """The spec as JSON values (a build's record keeps it: ``warehouse.inputs``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict) -> TableSpec:
+        """The spec :meth:`to_record` wrote, without checking it again."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items()})
 
 
 # ---------------------------------------------------------------------------- the sidecar

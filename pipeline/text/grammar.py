@@ -13,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from pipeline.errors import ReferenceError
 from pipeline.text.lexicon import load_lexicon
@@ -34,6 +33,7 @@ from pipeline.text.normalise import (
     phrase_needle,
     phrase_regex,
 )
+from pipeline.yaml_load import safe_load as safe_yaml
 
 # A number as Vietnamese documents print it: thousands dot (5.130, 100.000), decimal comma
 # (17,6), or a plain integer. A dot followed by one or two digits is read as a decimal point.
@@ -106,7 +106,7 @@ class Grammar:
 
     def __init__(self, reference_dir: Path):
         lex = load_lexicon(reference_dir)
-        units_doc = yaml.safe_load((reference_dir / "units.yaml").read_text(encoding="utf-8"))
+        units_doc = safe_yaml((reference_dir / "units.yaml").read_text(encoding="utf-8"))
         self.units: dict[str, Unit] = {u["code"]: Unit(**u) for u in units_doc["units"]}
         for code, more in (units_doc.get("more_aliases") or {}).items():
             if code not in self.units:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from pipeline.errors import ReferenceError, did_you_mean
+from pipeline.yaml_load import safe_load as safe_yaml
 
 PHRASES = "phrases"  # a list of words or phrases, matched folded and on word boundaries
 PATTERNS = "patterns"  # a list of regular expressions over folded text
@@ -104,4 +103,4 @@ def check(lexicon: object, path: Path) -> dict:
 def load_lexicon(reference_dir: Path) -> dict:
     """The checked lexicon of ``reference_dir``."""
     path = Path(reference_dir) / "lexicon.yaml"
-    return check(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    return check(safe_yaml(path.read_text(encoding="utf-8")), path)

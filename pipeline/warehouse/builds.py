@@ -146,7 +146,9 @@ def _adopt_legacy(out_dir: Path) -> None:
 
 
 def _is_published_name(name: str) -> bool:
-    return name in ("warehouse.duckdb", "build_report.json") or name.endswith(".parquet")
+    return name in ("warehouse.duckdb", "build_report.json") or name.endswith(
+        (".parquet", ".arrow")
+    )
 
 
 def switch(out_dir: Path, build_dir: Path) -> Path | None:

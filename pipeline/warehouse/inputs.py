@@ -5,15 +5,17 @@ The record holds a hash of everything every document's rows depend on besides th
 extraction environment: code, reference data, extractor version), a hash of that plus what the
 gate checks them with (the suites, the library versions), the raw folder's listing (names,
 content hashes, file status), and per document: its files' hashes, its checked sidecar and
-corrections, its cache key, its layouts and where its rows lie in the tables. Then:
+corrections, its cache key, its layouts and its number of rows per table. Then:
 
 - nothing changed since the published build (same build hash, same listing, validated) -> the
   build says so and keeps it (``unchanged``);
 - a document whose files are unchanged is not read again (``known_source``), and one whose key
-  is unchanged has its rows copied from the previous warehouse instead of extracted or read
-  from the cache, and needs no validating again (``Previous.reusable``);
-- the previous warehouse's tables are checked against the fingerprints recorded with them before
-  any row is taken from them: a build folder changed after it was published is not trusted.
+  is unchanged keeps its rows in a copy of the previous warehouse (made by the same code and
+  libraries) instead of having them extracted or read from the cache, and needs no validating
+  again (``Previous.reusable``);
+- the previous warehouse's tables are checked against the fingerprints recorded with them, and
+  its tables and views against the schema's, before any row is taken from them: a build folder
+  changed after it was published is not trusted.
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ from pathlib import Path
 import duckdb
 
 import pipeline.warehouse.builds as publishing
+from pipeline import marts
 from pipeline.extract.cache import environment_hash
 from pipeline.settings import EXPECTATIONS_DIR
 from pipeline.sources import Source
 from pipeline.sources.documents import CORRECTIONS_SUFFIX
 from pipeline.sources.manifest import entries, manifest_text
+from pipeline.sources.table_spec import TableSpec
+from pipeline.warehouse.schema import TABLES
 
 RECORD = "inputs.json"
-RECORD_VERSION = 2
+RECORD_VERSION = 3  # 3: rows counted, not placed (row ranges); table documents' specs kept
 # the tables whose rows are per document, in the order a build loads them
 DOCUMENT_TABLES = ("observation", "unmapped")
 # tables whose content is fingerprinted in the record (and checked before reuse)
@@ -59,6 +64,25 @@ def build_hash(environment: str, expectations_dir: Path = EXPECTATIONS_DIR) -> s
     for path in sorted(expectations_dir.glob("*.json")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every user table and view (kind, name) of the warehouse, macros and sequences too."""
+    return {
+        tuple(r)
+        for r in con.execute(
+            """SELECT 'table', table_name FROM duckdb_tables() WHERE NOT internal
+               UNION ALL SELECT 'view', view_name FROM duckdb_views() WHERE NOT internal
+               UNION ALL SELECT 'macro', function_name FROM duckdb_functions()
+                 WHERE NOT internal AND function_type LIKE '%macro%'
+               UNION ALL SELECT 'sequence', sequence_name FROM duckdb_sequences()"""
+        ).fetchall()
+    }
+
+
+EXPECTED_RELATIONS = {("table", t) for t in TABLES} | {
+    r for v in marts.VIEWS for r in (("table", f"{v}_rows"), ("view", v))
+}
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection, schema: str = "") -> dict[str, list]:
@@ -96,13 +120,16 @@ class Previous:
         return self.same_environment and doc is not None and doc["key"] == key
 
     def verified(self) -> bool:
-        """Whether the warehouse's tables still hold what the record says they held."""
+        """Whether the warehouse's tables still hold what the record says they held, and it
+        holds the schema's tables and views and nothing else (a rebuild patches a copy of it)."""
         try:
             con = duckdb.connect(str(self.warehouse), read_only=True)
         except duckdb.Error:
             return False
         try:
-            return fingerprints(con) == self.record["tables"]
+            return (
+                relations(con) == EXPECTED_RELATIONS and fingerprints(con) == self.record["tables"]
+            )
         except duckdb.Error:
             return False
         finally:
@@ -189,15 +216,24 @@ def source_record(source: Source, listing: Listing, key: str) -> dict:
         "files": _files(stem, listing),
         "key": key,
         "file_name": source.path.name,
-        # a table's spec is an object the sidecar check builds: such a document is checked
-        # afresh by every build (``known`` returns None for it)
-        "meta": None if source.meta.get("table") is not None else source.meta,
+        "meta": _meta_record(source.meta),
         "geo_code": source.geo_code,
         "sha256": source.sha256,
         "n_lines": source.n_lines,
         "corrections": source.corrections,
         "notes": source.notes,
     }
+
+
+def _meta_record(meta: dict) -> dict:
+    """A checked sidecar as JSON: a table document's spec (an object) as its fields."""
+    table = meta.get("table")
+    return meta if table is None else {**meta, "table": table.to_record()}
+
+
+def _meta_from_record(meta: dict) -> dict:
+    table = meta.get("table")
+    return meta if table is None else {**meta, "table": TableSpec.from_record(table)}
 
 
 def known_sources(previous: Previous | None, listing: Listing, raw_dir: Path):
@@ -213,7 +249,6 @@ def known_sources(previous: Previous | None, listing: Listing, raw_dir: Path):
         doc = previous.by_stem.get(stem)
         if (
             doc is None
-            or doc["meta"] is None
             or doc["files"] != _files(stem, listing)
             or None
             in (
@@ -227,7 +262,7 @@ def known_sources(previous: Previous | None, listing: Listing, raw_dir: Path):
             doc["source_id"],
             raw_dir / doc["file_name"],
             raw_dir / f"{stem}.yaml",
-            doc["meta"],
+            _meta_from_record(doc["meta"]),
             doc["geo_code"],
             None,
             doc["sha256"],

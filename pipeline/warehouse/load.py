@@ -1,15 +1,21 @@
 """Loading the documents' rows into a staged warehouse, in document order, a batch at a time.
 
-Each document's rows come either as Arrow tables (extracted now, or read from the cache) or, when
-the previous warehouse holds them (same document, same extraction environment), as a range of
-that warehouse's rows: consecutive such documents are copied with one ``INSERT ... SELECT`` of a
-row range, so a rebuild after one changed document copies the rest in a few statements. The
-tables end up with the rows a build from scratch gives, in the same order: documents in source
-order, each document's rows in the order it was extracted.
+Each document's rows come as Arrow tables (extracted now, or read from the cache), or are
+already there: when the published build holds the rows of some documents (same documents, same
+code, reference data and library versions), the staged file starts as a copy of its warehouse
+file, whose tables are fingerprint-checked first (``inputs.Previous.verified``). The rows of the
+documents changed or gone since are deleted, the changed and new documents' rows appended, and
+every other table (reference, documents, corrections) loaded afresh; the marts' stored rows are
+recomputed for the places and indicators whose observations changed only. A copy costs a file
+copy however large the warehouse; a rebuild after one changed document touches that document's
+rows. The tables then hold the rows a build from scratch gives; the document tables' rows are in
+the order they were loaded (documents changed since the first build come last), and the marts'
+views return theirs in their documented order.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -37,71 +43,42 @@ PREVIOUS = "previous"  # the schema name the previous warehouse is attached as
 
 
 class DocumentLoader:
-    """Appends each document's rows to the document tables, in the order documents are given;
-    ``placed`` records where each document's rows went (start row and count, per table)."""
+    """Appends documents' rows to the document tables, a batch at a time; ``counts`` records
+    each document's number of rows per table (its own, or the previous build's for a kept one)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.n = dict.fromkeys(DOCUMENT_TABLES, 0)  # rows appended so far
+        self.n = dict.fromkeys(DOCUMENT_TABLES, 0)  # rows of the tables
         self.batch: dict[str, list[pa.Table]] = {t: [] for t in DOCUMENT_TABLES}
         self.batch_rows = dict.fromkeys(DOCUMENT_TABLES, 0)
-        self.run: dict[str, list[int] | None] = dict.fromkeys(DOCUMENT_TABLES)  # [start, end)
-        self.placed: list[dict[str, list[int]]] = []
-        self.n_copy_statements = 0
+        self.counts: list[dict[str, int]] = []
 
     def add(self, rows: DocRows) -> None:
         """A document's rows as Arrow tables."""
-        placed = {}
         for table in DOCUMENT_TABLES:
             data = getattr(rows, table)
-            self._flush_run(table)
-            placed[table] = [self.n[table], data.num_rows]
             self.n[table] += data.num_rows
             if data.num_rows:
                 self.batch[table].append(data)
                 self.batch_rows[table] += data.num_rows
                 if self.batch_rows[table] >= BATCH_ROWS:
                     self._flush_batch(table)
-        self.placed.append(placed)
+        self.counts.append({t: getattr(rows, t).num_rows for t in DOCUMENT_TABLES})
 
-    def copy(self, previous_rows: dict[str, list[int]]) -> None:
-        """A document whose rows are ``previous_rows`` (start, count per table) of the previous
-        warehouse (attached as ``PREVIOUS``)."""
-        placed = {}
+    def kept(self, counts: dict[str, int]) -> None:
+        """A document whose rows (``counts`` per table) the copied warehouse holds."""
         for table in DOCUMENT_TABLES:
-            start, count = previous_rows[table]
-            placed[table] = [self.n[table], count]
-            self.n[table] += count
-            if not count:
-                continue
-            self._flush_batch(table)
-            run = self.run[table]
-            if run is not None and run[1] == start:
-                run[1] = start + count
-            else:
-                self._flush_run(table)
-                self.run[table] = [start, start + count]
-        self.placed.append(placed)
+            self.n[table] += counts[table]
+        self.counts.append(dict(counts))
 
     def finish(self) -> None:
         for table in DOCUMENT_TABLES:
-            self._flush_run(table)
             self._flush_batch(table)
 
     def _flush_batch(self, table: str) -> None:
         if self.batch[table]:
             insert(self.con, table, pa.concat_tables(self.batch[table]))
             self.batch[table], self.batch_rows[table] = [], 0
-
-    def _flush_run(self, table: str) -> None:
-        run, self.run[table] = self.run[table], None
-        if run is not None:
-            self.con.execute(
-                f"INSERT INTO {table} SELECT * FROM {PREVIOUS}.{table} "
-                "WHERE rowid >= ? AND rowid < ?",
-                run,
-            )
-            self.n_copy_statements += 1
 
 
 def correction_counts(
@@ -142,18 +119,16 @@ def load_documents(
     for i, source in enumerate(staged.sources):
         if copied[i]:
             doc = staged.previous.by_id[source.source_id]
-            loader.copy(doc["rows"])
+            loader.kept(doc["rows"])
             layouts, cached = doc["layouts"], True
         else:
             j, got = next(rows)
             assert j == i, (i, j)
             loader.add(got)
             layouts, cached = got.layouts, got.cached
-        placed = loader.placed[-1]
-        records[i].update(layouts=layouts, rows=placed)
-        per_source.append(
-            _per_source(source, layouts, {t: n for t, (_a, n) in placed.items()}, cached)
-        )
+        counts = loader.counts[-1]
+        records[i].update(layouts=layouts, rows=counts)
+        per_source.append(_per_source(source, layouts, counts, cached))
     loader.finish()
     staged.per_source = per_source
     staged.n_observations = loader.n["observation"]
@@ -166,10 +141,15 @@ def load_staged(
 ) -> None:
     """Every table and mart of the staged file, each with its declared column types."""
     sources = staged.sources
+    if any(copied):
+        shutil.copyfile(staged.previous.warehouse, staged.path)
     with staged.connect() as con:
-        con.execute(SCHEMA)
         if any(copied):
+            kept = [s.source_id for s, c in zip(sources, copied, strict=True) if c]
+            _keep_documents(con, kept)
             con.execute(f"ATTACH '{staged.previous.warehouse}' AS {PREVIOUS} (READ_ONLY)")
+        else:
+            con.execute(SCHEMA)
         load(con, "geo", geo)
         load(con, "geo_2025", geo_2025_table(reference_dir))
         load(con, "unit", unit_table(staged.catalog))
@@ -190,3 +170,17 @@ def load_staged(
         else:
             marts.create_views(con)
         con.execute("CHECKPOINT")
+
+
+def _keep_documents(con: duckdb.DuckDBPyConnection, kept: list[str]) -> None:
+    """Empty a copy of the previous warehouse of all but the rows of the documents ``kept``
+    (those of the document tables; every other table is loaded afresh)."""
+    con.execute("CREATE TEMP TABLE kept_source AS SELECT unnest(?::VARCHAR[]) AS source_id", [kept])
+    for table in DOCUMENT_TABLES:
+        con.execute(
+            f"DELETE FROM {table} WHERE source_id NOT IN (SELECT source_id FROM kept_source)"
+        )
+    for table in TABLES:
+        if table not in DOCUMENT_TABLES:
+            con.execute(f"DELETE FROM {table}")
+    con.execute("DROP TABLE kept_source")

@@ -21,7 +21,6 @@ import pandas as pd
 
 import pipeline.warehouse.builds as publishing
 import pipeline.warehouse.inputs as inputs
-from pipeline import marts
 from pipeline.errors import BuildError, Interrupted
 from pipeline.extract import run as extract_run
 from pipeline.extract.cache import Cache, cache_key
@@ -30,15 +29,14 @@ from pipeline.reference import geo_table, load_catalog, load_resolver
 from pipeline.settings import (
     CACHE_DIR,
     CURATED_DIR,
-    MAX_COPY_RUNS,
     RAW_DIR,
     REFERENCE_DIR,
     WAREHOUSE_NAME,
 )
 from pipeline.sources import Source, discover
 from pipeline.sources.manifest import write_manifest
+from pipeline.warehouse.exports import write_exports
 from pipeline.warehouse.load import load_staged
-from pipeline.warehouse.schema import TABLES
 from pipeline.warehouse.staged import BuildReport, Log, Staged, writing
 from pipeline.warehouse.tables import build_info_table, load
 
@@ -54,17 +52,12 @@ def _source_line(p: dict, width: int) -> str:
 
 
 def _copied(sources: list[Source], keys: list[str], previous: inputs.Previous | None) -> list[bool]:
-    """Which documents' rows are copied from the previous warehouse: those it holds, unless
-    they lie in so many separate runs that reading them from the cache costs less."""
-    if previous is None or not previous.same_environment or not previous.verified():
+    """Which documents' rows are taken from the previous warehouse: those it holds, when it was
+    made by this build's code, reference data and libraries (its file is then copied and
+    patched: see ``load``) and its tables still hold what its record says."""
+    if previous is None or not previous.same_build or not previous.verified():
         return [False] * len(sources)
-    copied = [previous.reusable(s.source_id, k) for s, k in zip(sources, keys, strict=True)]
-    runs, last = 0, None
-    for s, c in zip(sources, copied, strict=True):
-        start = previous.by_id[s.source_id]["rows"]["observation"] if c else None
-        runs += c and (last is None or start[0] != last)
-        last = start[0] + start[1] if c else None
-    return copied if runs <= MAX_COPY_RUNS else [False] * len(sources)
+    return [previous.reusable(s.source_id, k) for s, k in zip(sources, keys, strict=True)]
 
 
 def _kept(
@@ -296,14 +289,6 @@ def gate(staged: Staged) -> None:
     )
 
 
-def _export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """One Parquet file per table and view (`gap` included), beside the warehouse file in the
-    build folder."""
-    for table in (*TABLES, *marts.VIEWS):
-        target = directory / f"{table}.parquet"
-        con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
-
-
 def _write_report(staged: Staged) -> None:
     report = {
         "build_id": staged.build_id,
@@ -340,8 +325,10 @@ def record(staged: Staged) -> None:
         with staged.connect() as con:
             load(con, "build_info", info)
             con.execute("CHECKPOINT")
-            _export_parquet(con, staged.parquet_dir)
-            staged.record["tables"] = inputs.fingerprints(con)
+            tables = staged.record["tables"] = inputs.fingerprints(con)
+            staged.record["exports"] = write_exports(
+                con, staged.parquet_dir, staged.build_id, tables, staged.previous
+            )
         staged.record["validated"] = staged.validated
         inputs.write_record(staged.parquet_dir / inputs.RECORD, staged.record)
         _write_report(staged)

@@ -15,6 +15,7 @@ import pytest
 from pipeline import marts
 from pipeline.analysis import frames
 from pipeline.settings import ROOT
+from pipeline.warehouse.gap_copy import GAP_ARROW, published_gap
 from pipeline.warehouse.schema import SCHEMA
 
 ON_TRACK = 0.95  # the progress chart threshold of gap.sql (docs/gap.md)
@@ -575,24 +576,64 @@ def test_frame_reads_other_results_as_duckdb_does(con, sql):
     pd.testing.assert_frame_equal(frames.frame(con, sql), con.sql(sql).df())
 
 
-def test_gap_frame_rows_come_in_gap_order_without_sorting(con):
+def test_gap_frame_reads_the_build_s_arrow_copy_in_gap_order(con):
     ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
-    assert frames.gap_query(con) == "SELECT * FROM gap"  # stored in order: a plain scan
+    assert frames.gap_query(con) == "SELECT * FROM gap"  # the view sorts
+    assert published_gap(con) is not None  # the build's gap.arrow, beside its warehouse
     pd.testing.assert_frame_equal(frames.gap_frame(con), ordered)
 
 
-def test_gap_frame_sorts_when_the_rows_may_not_be_in_order(seed_build, tmp_path):
+def test_the_gap_view_returns_its_order_however_the_rows_are_stored(seed_build, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(seed_build.read_bytes())
+    con = duckdb.connect(str(path))
+    ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").fetchall()
+    con.execute("CREATE OR REPLACE TABLE gap_rows AS FROM gap_rows ORDER BY random()")
+    con.execute("SET preserve_insertion_order = false")
+    assert con.sql("SELECT * FROM gap").fetchall() == ordered
+
+
+def test_gap_frame_sorts_a_warehouse_whose_view_does_not(seed_build, tmp_path):
     path = tmp_path / "warehouse.duckdb"
     path.write_bytes(seed_build.read_bytes())
     con = duckdb.connect(str(path))
     ordered = con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
-    con.execute("SET preserve_insertion_order = false")
-    assert frames.gap_query(con).endswith(f"ORDER BY {marts.GAP_ORDER}")
-    con.execute("SET preserve_insertion_order = true")
-    # a warehouse from before the rows were stored in order: gap_rows without the comment
+    assert published_gap(con) is None  # no gap.arrow beside this copy: the view is read
+    # a warehouse from before the view sorted: a plain scan of its rows
     con.execute("CREATE OR REPLACE TABLE gap_rows AS FROM gap_rows ORDER BY random()")
+    con.execute("CREATE OR REPLACE VIEW gap AS SELECT * FROM gap_rows")
     assert frames.gap_query(con).endswith(f"ORDER BY {marts.GAP_ORDER}")
     pd.testing.assert_frame_equal(frames.gap_frame(con), ordered)
+
+
+def test_an_arrow_copy_of_another_build_or_with_other_rows_is_not_read(seed_build, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(seed_build.read_bytes())
+    shutil.copyfile(seed_build.resolve().parent / GAP_ARROW, tmp_path / GAP_ARROW)
+    con = duckdb.connect(str(path))
+    assert published_gap(con) is not None  # the same build's copy, the same rows
+    n = con.sql("SELECT count(*) FROM gap").fetchall()[0][0]
+    con.execute("DELETE FROM gap_rows WHERE rowid = 0")  # a warehouse changed since
+    assert published_gap(con) is None
+    pd.testing.assert_frame_equal(
+        frames.gap_frame(con), con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
+    )
+    assert len(frames.gap_frame(con)) == n - 1
+    con.execute("UPDATE build_info SET build_id = 'another'")
+    assert published_gap(con) is None
+
+
+def test_list_columns_read_as_duckdb_reads_them_each_distinct_list_once():
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES (1, ['a', 'b'], ['x']), (2, [], ['']), (3, NULL, []),
+                                   (4, ['a', 'b'], [NULL]), (5, ['a'], ['y' || chr(0) || 'z']),
+                                   (6, ['a', 'b'], ['x'])) t(i, l, m)"""
+    got, want = frames.frame(con, sql), con.sql(sql).df()
+    pd.testing.assert_frame_equal(got, want)
+    assert got["l"][0] is got["l"][3] is got["l"][5]  # converted once, shared ...
+    with pytest.raises(ValueError, match="read-only"):
+        got["l"][0][0] = "c"  # ... and read-only, so that no row changes another
+    assert list(got["l"][5]) == ["a", "b"]
 
 
 def test_the_sql_file_pasted_into_a_session_creates_the_view(seed_build: Path, tmp_path: Path):

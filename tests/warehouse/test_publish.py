@@ -15,11 +15,17 @@ import pytest
 
 from pipeline.warehouse import steps as build_steps
 from pipeline.warehouse.builds import BUILDS, CURRENT
+from pipeline.warehouse.gap_copy import GAP_ARROW
 from pipeline.warehouse.inputs import RECORD
 from pipeline.warehouse.schema import TABLES
 from tests.helpers import KT, consistent, published, quiet_build, sha
 
-STABLE = {"warehouse.duckdb", "build_report.json", *(f"{t}.parquet" for t in TABLES)}
+STABLE = {
+    "warehouse.duckdb",
+    "build_report.json",
+    GAP_ARROW,
+    *(f"{t}.parquet" for t in TABLES),
+}
 
 
 def test_a_build_is_one_folder_behind_stable_names(good) -> None:
@@ -120,3 +126,27 @@ def test_ctrl_c_right_after_the_switch_keeps_the_published_build(good, monkeypat
         quiet_build(raw, out, cache, validate=False)
     assert e.value.published
     assert consistent(out) != old
+
+
+def test_exports_of_tables_a_rebuild_left_unchanged_are_linked_not_written(good) -> None:
+    raw, out, cache, _wh, _ = good
+    first = out / BUILDS / consistent(out)
+    quiet_build(raw, out, cache, validate=False)  # nothing changed: every document's rows kept
+    second = out / BUILDS / consistent(out)
+    for name in ("observation.parquet", "unmapped.parquet", "gap.parquet", "yardstick.parquet"):
+        assert (first / name).stat().st_ino == (second / name).stat().st_ino, name
+    assert (first / "build_info.parquet").stat().st_ino != (
+        second / "build_info.parquet"
+    ).stat().st_ino
+    # an export changed after it was published is written afresh, not linked
+    tampered = second / "observation.parquet"
+    tampered.chmod(0o644)
+    with tampered.open("ab") as fh:
+        fh.write(b"\0")
+    quiet_build(raw, out, cache, validate=False)
+    third = out / BUILDS / consistent(out)
+    assert (third / "observation.parquet").stat().st_ino != tampered.stat().st_ino
+    with duckdb.connect(str(third / "warehouse.duckdb"), read_only=True) as wh:
+        n_rows = wh.sql("SELECT count(*) FROM observation").fetchall()[0][0]
+    export = third / "observation.parquet"
+    assert duckdb.sql(f"SELECT count(*) FROM '{export}'").fetchall()[0][0] == n_rows > 0
