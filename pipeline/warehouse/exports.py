@@ -29,23 +29,32 @@ _ROWS_OF = {
 }
 
 
+# what the gate and the record write (exported last); the rest is final once loaded, and is
+# exported before the gate runs (while Great Expectations is imported)
+OF_THE_BUILD = ("validation_result", "build_info")
+OF_TABLES = tuple(n for n in (*TABLES, *marts.VIEWS) if n not in OF_THE_BUILD)
+
+
 def write_exports(
     con: duckdb.DuckDBPyConnection,
     directory: Path,
     build_id: str,
     tables: dict[str, list],
     previous: Previous | None,
+    names: tuple[str, ...],
 ) -> dict[str, str]:
-    """Write (or link) every export into ``directory``; returns each Parquet file's hash, for
-    the record. ``tables`` are this build's fingerprints."""
+    """Write (or link) the exports of ``names`` into ``directory`` (with ``gap``, its Arrow
+    copy); returns each Parquet file's hash, for the record. ``tables`` are this build's
+    fingerprints."""
     hashes = {}
-    for name in (*TABLES, *marts.VIEWS):
+    for name in names:
         file = f"{name}.parquet"
         target = directory / file
         if not _linked(previous, file, target, _ROWS_OF.get(name), tables):
             con.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
         hashes[file] = _sha256(target)
-    write_gap_copy(con, directory, build_id)
+        if name == "gap":
+            write_gap_copy(con, directory, build_id)
     return hashes
 
 

@@ -35,6 +35,7 @@ from pipeline.settings import (
 )
 from pipeline.sources import Source, discover
 from pipeline.sources.manifest import write_manifest
+from pipeline.warehouse import exports
 from pipeline.warehouse.exports import write_exports
 from pipeline.warehouse.load import load_staged
 from pipeline.warehouse.staged import BuildReport, Log, Staged, writing
@@ -246,6 +247,11 @@ def _load(
             preload_gx()  # imported in the background meanwhile (2 s)
         staged.parquet_dir.mkdir()
         load_staged(staged, reference_dir, geo, copied, stream)
+        with staged.connect() as con:  # while Great Expectations is imported
+            tables = staged.record["tables"] = inputs.fingerprints(con)
+            staged.record["exports"] = write_exports(
+                con, staged.parquet_dir, staged.build_id, tables, previous, exports.OF_TABLES
+            )
     stream.stats.n_pruned = cache.prune(set(keys)) if wanted else 0  # the cache was read
     extract_run.last_stats = stream.stats
     width = max(len(p["source_id"]) for p in staged.per_source)
@@ -325,9 +331,8 @@ def record(staged: Staged) -> None:
         with staged.connect() as con:
             load(con, "build_info", info)
             con.execute("CHECKPOINT")
-            tables = staged.record["tables"] = inputs.fingerprints(con)
-            staged.record["exports"] = write_exports(
-                con, staged.parquet_dir, staged.build_id, tables, staged.previous
+            staged.record["exports"] |= write_exports(
+                con, staged.parquet_dir, staged.build_id, {}, None, exports.OF_THE_BUILD
             )
         staged.record["validated"] = staged.validated
         inputs.write_record(staged.parquet_dir / inputs.RECORD, staged.record)
