@@ -20,7 +20,7 @@ def quiet_build(raw: Path, out: Path, cache: Path, **kw) -> BuildReport:
     return build(raw, REFERENCE_DIR, out, log=lambda _m: None, cache_dir=cache, **kw)
 
 
-PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".json")
+PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".arrow", ".json")
 
 
 def published(out: Path) -> dict[str, str]:
