@@ -2,10 +2,12 @@
 
 ``gap`` is what notebooks read whole. DuckDB hands its 40-odd columns over at about 4 ms per
 10,000 rows; an uncompressed Arrow IPC file is memory-mapped in well under a millisecond, and
-R's ``arrow``, Polars or DuckDB (``read_arrow`` where available) open it too. The copy is written
-by the build that wrote the warehouse, sealed and published with it, and carries the build's id:
-:func:`published_gap` gives it only to a connection to that same build, with as many rows as the
-view, and otherwise ``None`` (the caller then reads the view itself).
+R's ``arrow``, Polars or pyarrow open it too. The copy is written (or linked from the previous
+build, when ``gap_rows`` holds the same rows) with the build's exports, and carries the id of
+the rows it holds, the fingerprint of ``gap_rows``, which the build also writes into that
+table's comment (``mark``): :func:`published_gap` gives it only to a connection to a warehouse
+whose ``gap_rows`` has the same id and as many rows, and otherwise ``None`` (the caller then
+reads the view itself).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pyarrow as pa
 from pipeline.marts import GAP_ORDER
 
 GAP_ARROW = "gap.arrow"
-BUILD_ID_KEY = b"chitieu.build_id"
+ROWS_KEY = b"chitieu.gap_rows"  # the Arrow file's metadata: the id of the rows it holds
+_ID_MARK = "; rows id "  # before the id, at the end of gap_rows's comment
 
 
 def gap_query(con: duckdb.DuckDBPyConnection) -> str:
@@ -31,32 +34,47 @@ def gap_query(con: duckdb.DuckDBPyConnection) -> str:
     return "SELECT * FROM gap" + ("" if sorts else f" ORDER BY {GAP_ORDER}")
 
 
-def write_gap_copy(con: duckdb.DuckDBPyConnection, directory: Path, build_id: str) -> Path:
+def rows_id(fingerprint: list) -> str:
+    """The id of ``gap_rows``'s rows: their fingerprint (count, hash; ``inputs.fingerprints``)."""
+    return f"{fingerprint[0]}-{fingerprint[1]}"
+
+
+def mark(con: duckdb.DuckDBPyConnection, rows: str) -> None:
+    """Write the rows' id at the end of ``gap_rows``'s comment (the view's order before it)."""
+    (comment,) = con.sql(_COMMENT).fetchall()[0]
+    comment = (comment or "").split(_ID_MARK)[0] + _ID_MARK + rows
+    con.execute("COMMENT ON TABLE gap_rows IS " + "'" + comment.replace("'", "''") + "'")
+
+
+_COMMENT = (
+    "SELECT comment FROM duckdb_tables() WHERE table_name = 'gap_rows' "
+    "AND schema_name = current_schema()"
+)
+
+
+def write_gap_copy(con: duckdb.DuckDBPyConnection, path: Path, rows: str) -> None:
     """Write ``gap.arrow`` (uncompressed, so that readers can map it) from the staged warehouse."""
-    path = directory / GAP_ARROW
     reader = con.sql(gap_query(con)).to_arrow_reader(batch_size=1 << 17)
-    schema = reader.schema.with_metadata({BUILD_ID_KEY: build_id.encode()})
+    schema = reader.schema.with_metadata({ROWS_KEY: rows.encode()})
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
-    return path
 
 
 def published_gap(con: duckdb.DuckDBPyConnection) -> pa.Table | None:
-    """The ``gap`` rows from the build's Arrow copy, when ``con`` is that build's warehouse."""
+    """The ``gap`` rows from the build's Arrow copy, when ``con``'s ``gap_rows`` are its rows."""
     try:
-        rows = con.sql(
-            "SELECT d.path, (SELECT max(build_id) FROM build_info), (SELECT count(*) FROM gap) "
+        found = con.sql(
+            f"SELECT d.path, ({_COMMENT}), (SELECT count(*) FROM gap_rows) "
             "FROM duckdb_databases() d WHERE d.database_name = current_database()"
         ).fetchall()
     except duckdb.CatalogException:  # not a warehouse this package built
         return None
-    if not rows or not rows[0][0] or rows[0][1] is None:
+    if not found or not found[0][0] or _ID_MARK not in (found[0][1] or ""):
         return None
-    path, build_id, n_rows = rows[0]
-    copy = Path(path).resolve().parent / GAP_ARROW
+    path, comment, n_rows = found[0]
     try:
-        source = pa.memory_map(str(copy))
+        source = pa.memory_map(str(Path(path).resolve().parent / GAP_ARROW))
     except (FileNotFoundError, NotADirectoryError, PermissionError):
         return None
     with source:
@@ -65,7 +83,7 @@ def published_gap(con: duckdb.DuckDBPyConnection) -> pa.Table | None:
         except pa.ArrowInvalid:
             return None
         metadata = reader.schema.metadata or {}
-        if metadata.get(BUILD_ID_KEY) != build_id.encode():
+        if metadata.get(ROWS_KEY, b"").decode() != comment.split(_ID_MARK)[-1]:
             return None
         table = reader.read_all()
     # the mapping outlives the file object: the table's buffers keep it open

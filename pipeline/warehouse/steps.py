@@ -250,7 +250,7 @@ def _load(
         with staged.connect() as con:  # while Great Expectations is imported
             tables = staged.record["tables"] = inputs.fingerprints(con)
             staged.record["exports"] = write_exports(
-                con, staged.parquet_dir, staged.build_id, tables, previous, exports.OF_TABLES
+                con, staged.parquet_dir, tables, previous, exports.OF_TABLES
             )
     stream.stats.n_pruned = cache.prune(set(keys)) if wanted else 0  # the cache was read
     extract_run.last_stats = stream.stats
@@ -332,7 +332,7 @@ def record(staged: Staged) -> None:
             load(con, "build_info", info)
             con.execute("CHECKPOINT")
             staged.record["exports"] |= write_exports(
-                con, staged.parquet_dir, staged.build_id, {}, None, exports.OF_THE_BUILD
+                con, staged.parquet_dir, {}, None, exports.OF_THE_BUILD
             )
         staged.record["validated"] = staged.validated
         inputs.write_record(staged.parquet_dir / inputs.RECORD, staged.record)

@@ -606,7 +606,7 @@ def test_gap_frame_sorts_a_warehouse_whose_view_does_not(seed_build, tmp_path):
     pd.testing.assert_frame_equal(frames.gap_frame(con), ordered)
 
 
-def test_an_arrow_copy_of_another_build_or_with_other_rows_is_not_read(seed_build, tmp_path):
+def test_an_arrow_copy_is_not_read_for_a_warehouse_with_other_rows(seed_build, tmp_path):
     path = tmp_path / "warehouse.duckdb"
     path.write_bytes(seed_build.read_bytes())
     shutil.copyfile(seed_build.resolve().parent / GAP_ARROW, tmp_path / GAP_ARROW)
@@ -619,7 +619,20 @@ def test_an_arrow_copy_of_another_build_or_with_other_rows_is_not_read(seed_buil
         frames.gap_frame(con), con.sql(f"SELECT * FROM gap ORDER BY {marts.GAP_ORDER}").df()
     )
     assert len(frames.gap_frame(con)) == n - 1
-    con.execute("UPDATE build_info SET build_id = 'another'")
+
+
+def test_an_arrow_copy_of_other_rows_is_not_read(seed_build, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(seed_build.read_bytes())
+    shutil.copyfile(seed_build.resolve().parent / GAP_ARROW, tmp_path / GAP_ARROW)
+    con = duckdb.connect(str(path))
+    (comment,) = con.sql(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'gap_rows'"
+    ).fetchall()[0]
+    assert "; rows id " in comment and published_gap(con) is not None
+    # the same number of rows, but those of another build (another id)
+    other = comment[:-1] + ("1" if comment[-1] != "1" else "2")
+    con.execute(f"COMMENT ON TABLE gap_rows IS '{other}'")
     assert published_gap(con) is None
 
 
