@@ -219,13 +219,16 @@ def prune_cache(
     """
     cutoff = time.time() - max_age_days * 86400
     unused: list[tuple[float, int, Path]] = []
-    for path in cache_dir.glob("*.pkl"):
-        try:
-            if path.stem not in keep:
-                st = path.stat()
-                unused.append((st.st_mtime, st.st_size, path))
-        except OSError:
-            continue
+    with os.scandir(cache_dir) as found:  # one entry per document: no Path objects for them all
+        for entry in found:
+            name = entry.name
+            if name.startswith(".") or not name.endswith(".pkl") or name[:-4] in keep:
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            unused.append((st.st_mtime, st.st_size, Path(entry.path)))
     unused.sort(reverse=True)  # newest first
     total, removed = 0, 0
     for mtime, size, path in unused:
