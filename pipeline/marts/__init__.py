@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.marts import partial
-from pipeline.marts.sql import MARTS_DIR, view_sql
+from pipeline.marts.sql import MARTS_DIR, Delta, view_sql
 
 __all__ = ["MARTS_DIR", "VIEWS", "create_views", "view_sql"]
 
@@ -128,25 +128,28 @@ def create_views(
     previous: str | None = None,
     fresh: list[str] | None = None,
     tables: list[str] = (),
-) -> None:
+) -> dict[str, Delta]:
     """Create every mart in a staged warehouse: its rows computed once and stored in
     ``<view>_rows``, and the view itself a sorted read of them (its documented order).
 
     With ``previous`` (the schema of the previous build's warehouse, made by the same code from
     the same reference data, of which ``con``'s warehouse is a copy) and ``fresh`` (the
     documents whose rows it does not hold), a view of ``partial.PARTITIONED`` has its stored
-    rows patched for the keys whose observations changed only.
+    rows patched for the keys whose observations changed only; returns the fingerprints of the
+    rows each patched table lost and gained.
     """
+    deltas = {}
     for name, order in VIEWS.items():
         con.execute(view_sql(name))
         keys = None
         if previous is not None and fresh is not None and name in partial.PARTITIONED:
             keys = partial.changed_keys(con, name, previous, fresh)
         if keys is not None:
-            partial.patch_rows(con, name, order, keys, list(tables))
+            deltas[f"{name}_rows"] = partial.patch_rows(con, name, order, keys, list(tables))
         else:
             con.execute(
                 f"CREATE OR REPLACE TABLE {name}_rows AS SELECT * FROM {name} ORDER BY {order}"
             )
         con.execute(f"COMMENT ON TABLE {name}_rows IS '{ROWS_COMMENT.format(name, order)}'")
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_rows ORDER BY {order}")
+    return deltas

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.marts.sql import view_sql
+from pipeline.marts.sql import Delta, fingerprint, fingerprint_sql, view_sql
 
 # view -> the columns that partition it (its stored order starts with them)
 PARTITIONED = {"gap": ("geo_code", "indicator_code"), "yardstick": ("geo_code", "indicator_code")}
@@ -121,14 +121,17 @@ def patch_rows(
     order: str,
     keys: list[tuple],
     tables: list[str],
-) -> None:
+) -> Delta:
     """``<name>_rows`` of a copy of the previous build's warehouse, with the rows of ``keys``
     replaced by the view's rows for them: work in proportion to the keys, whatever the table's
-    size. The view sorts (see ``create_views``), so where the rows lie does not matter."""
+    size. The view sorts (see ``create_views``), so where the rows lie does not matter. Returns
+    the fingerprints of the rows deleted and added."""
     if not keys:
-        return
+        return (0, 0), (0, 0)
     _fresh_rows(con, name, order, keys, tables)
     rows = f"{name}_rows"
-    match = " AND ".join(f"r.{c} = k.{c}" for c in PARTITIONED[name])
-    con.execute(f"DELETE FROM {rows} r USING changed_{name} k WHERE {match}")
+    match = " AND ".join(f"t.{c} = k.{c}" for c in PARTITIONED[name])
+    deleted = fingerprint(con, fingerprint_sql(rows, join=f"SEMI JOIN changed_{name} k ON {match}"))
+    con.execute(f"DELETE FROM {rows} t USING changed_{name} k WHERE {match}")
     con.execute(f"INSERT INTO {rows} SELECT * FROM fresh_{name}")
+    return deleted, fingerprint(con, fingerprint_sql(f"fresh_{name}"))

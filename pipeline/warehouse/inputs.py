@@ -31,6 +31,7 @@ import duckdb
 import pipeline.warehouse.builds as publishing
 from pipeline import marts
 from pipeline.extract.cache import environment_hash
+from pipeline.marts.sql import Delta, fingerprint, fingerprint_sql
 from pipeline.settings import EXPECTATIONS_DIR
 from pipeline.sources import Source
 from pipeline.sources.documents import CORRECTIONS_SUFFIX
@@ -85,13 +86,28 @@ EXPECTED_RELATIONS = {("table", t) for t in TABLES} | {
 }
 
 
-def fingerprints(con: duckdb.DuckDBPyConnection, schema: str = "") -> dict[str, list]:
-    """Row count and an order-independent hash of every row, per fingerprinted table."""
+def fingerprints(
+    con: duckdb.DuckDBPyConnection,
+    schema: str = "",
+    previous: dict[str, list] | None = None,
+    deltas: dict[str, Delta] | None = None,
+) -> dict[str, list]:
+    """Row count and an order-independent hash of every row, per fingerprinted table.
+
+    A table patched in a copy of the previous warehouse (``deltas``: the fingerprints of the rows
+    it lost and gained) has its fingerprint worked out from the previous one (``previous``, as
+    recorded and checked) instead of read: the hash is the XOR of the rows' hashes."""
     prefix = f"{schema}." if schema else ""
     out = {}
     for table in FINGERPRINTED:
-        n, h = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM {prefix}{table} t").fetchone()
-        out[table] = [int(n), str(h)]
+        if previous is not None and deltas and table in deltas:
+            (n_gone, h_gone), (n_new, h_new) = deltas[table]
+            n, h = previous[table][0], previous[table][1]
+            n = n - n_gone + n_new
+            h = (0 if h == "None" else int(h)) ^ h_gone ^ h_new
+        else:
+            n, h = fingerprint(con, fingerprint_sql(f"{prefix}{table}"))
+        out[table] = [n, str(h) if n else "None"]
     return out
 
 

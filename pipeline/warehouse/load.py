@@ -26,6 +26,7 @@ import pyarrow as pa
 from pipeline import marts
 from pipeline.extract.arrow import DocRows
 from pipeline.extract.run import RowStream
+from pipeline.marts.sql import Fingerprint, fingerprint, fingerprint_sql
 from pipeline.reference import geo_2025_table, indicator_table, unit_table
 from pipeline.sources import Source
 from pipeline.warehouse.inputs import DOCUMENT_TABLES
@@ -146,7 +147,7 @@ def load_staged(
     with staged.connect() as con:
         if any(copied):
             kept = [s.source_id for s, c in zip(sources, copied, strict=True) if c]
-            _keep_documents(con, kept)
+            deleted = _keep_documents(con, kept)
             con.execute(f"ATTACH '{staged.previous.warehouse}' AS {PREVIOUS} (READ_ONLY)")
         else:
             con.execute(SCHEMA)
@@ -164,23 +165,38 @@ def load_staged(
         load(con, "correction", correction_table(sources, correction_counts(con, corrected)))
         if any(copied):  # the marts of the keys whose observations changed only
             fresh = [s.source_id for s, c in zip(sources, copied, strict=True) if not c]
+            for table, added in _rows_of(con, fresh).items():
+                staged.deltas[table] = (deleted[table], added)
             others = [t for t in TABLES if t != "observation"]
-            marts.create_views(con, PREVIOUS, fresh, others)
+            staged.deltas |= marts.create_views(con, PREVIOUS, fresh, others)
             con.execute(f"DETACH {PREVIOUS}")
         else:
             marts.create_views(con)
         con.execute("CHECKPOINT")
 
 
-def _keep_documents(con: duckdb.DuckDBPyConnection, kept: list[str]) -> None:
+def _keep_documents(con: duckdb.DuckDBPyConnection, kept: list[str]) -> dict[str, Fingerprint]:
     """Empty a copy of the previous warehouse of all but the rows of the documents ``kept``
-    (those of the document tables; every other table is loaded afresh)."""
+    (those of the document tables; every other table is loaded afresh); the fingerprints of
+    the document tables' rows deleted."""
     con.execute("CREATE TEMP TABLE kept_source AS SELECT unnest(?::VARCHAR[]) AS source_id", [kept])
+    gone, deleted = "source_id NOT IN (SELECT source_id FROM kept_source)", {}
     for table in DOCUMENT_TABLES:
-        con.execute(
-            f"DELETE FROM {table} WHERE source_id NOT IN (SELECT source_id FROM kept_source)"
-        )
+        deleted[table] = fingerprint(con, fingerprint_sql(table, gone))
+        con.execute(f"DELETE FROM {table} WHERE {gone}")
     for table in TABLES:
         if table not in DOCUMENT_TABLES:
             con.execute(f"DELETE FROM {table}")
     con.execute("DROP TABLE kept_source")
+    return deleted
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, fresh: list[str]) -> dict[str, Fingerprint]:
+    """The fingerprints of the document tables' rows of the documents ``fresh`` (appended)."""
+    con.execute(
+        "CREATE TEMP TABLE fresh_source AS SELECT unnest(?::VARCHAR[]) AS source_id", [fresh]
+    )
+    where = "source_id IN (SELECT source_id FROM fresh_source)"
+    added = {t: fingerprint(con, fingerprint_sql(t, where)) for t in DOCUMENT_TABLES}
+    con.execute("DROP TABLE fresh_source")
+    return added

@@ -65,6 +65,9 @@ class Staged:
     listing: Listing | None = None  # the raw folder with file status, for the record
     previous: Previous | None = None  # the published build, when its rows or results are reused
     fresh: set[str] | None = None  # documents the gate validates (None: every document)
+    # per table patched in a copy of the previous warehouse: the fingerprints of the rows it
+    # lost and gained (``inputs.fingerprints`` works its new fingerprint out from them)
+    deltas: dict = field(default_factory=dict)
     record: dict = field(default_factory=dict)  # inputs.json, written by `record`
     validated: bool = False
     kept: bool = False  # nothing changed since the published build, which is kept as it is

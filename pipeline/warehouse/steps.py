@@ -248,7 +248,11 @@ def _load(
         staged.parquet_dir.mkdir()
         load_staged(staged, reference_dir, geo, copied, stream)
         with staged.connect() as con:  # while Great Expectations is imported
-            tables = staged.record["tables"] = inputs.fingerprints(con)
+            tables = staged.record["tables"] = inputs.fingerprints(
+                con,
+                previous=previous.record["tables"] if staged.deltas else None,
+                deltas=staged.deltas,
+            )
             staged.record["exports"] = write_exports(
                 con, staged.parquet_dir, tables, previous, exports.OF_TABLES
             )

@@ -15,6 +15,7 @@ build does not promise).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -27,7 +28,7 @@ import pytest
 from pipeline import marts
 from pipeline.settings import RAW_DIR, REFERENCE_DIR
 from pipeline.warehouse import BuildReport, build
-from pipeline.warehouse.inputs import DOCUMENT_TABLES
+from pipeline.warehouse.inputs import DOCUMENT_TABLES, RECORD, fingerprints
 from pipeline.warehouse.schema import TABLES
 
 FILES_BESIDE = (".yaml", ".corrections.yaml")  # a document's sidecar and corrections
@@ -79,6 +80,14 @@ class Corpus:
         ours = content(self.out)
         for relation in RELATIONS:
             assert ours[relation] == fresh[relation], (self.steps, relation)
+        # the fingerprints a patched build worked out (from the previous ones and the rows it
+        # deleted and added) are those of its tables, which the next build will check
+        record = json.loads((self.out / "current" / RECORD).read_text(encoding="utf-8"))
+        con = duckdb.connect(str(self.out / "warehouse.duckdb"), read_only=True)
+        try:
+            assert record["tables"] == fingerprints(con), self.steps
+        finally:
+            con.close()
         return report
 
     def document(self, stem: str) -> Path:
