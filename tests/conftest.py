@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import shutil
 import sys
 from collections.abc import Callable
@@ -128,6 +129,27 @@ def good(tmp_path: Path, raw_copy: Path, good_template: Path):
     shutil.copytree(good_template / "cache", cache, symlinks=True)
     wh = out / "warehouse.duckdb"
     return raw_copy, out, cache, wh, sha(wh)
+
+
+@pytest.fixture(scope="session")
+def templates_pickle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark corpus's templates (``benchmarks.corpus.load_templates()``: every seed and
+    statistics page analysed, and each of its variants extracted to check it, ~5 CPU-seconds),
+    made once per run and pickled for every worker."""
+
+    def make(folder: Path) -> None:
+        from benchmarks.corpus import load_templates
+
+        (folder / "templates.pickle").write_bytes(pickle.dumps(load_templates()))
+
+    return shared_folder(tmp_path_factory, "templates", make) / "templates.pickle"
+
+
+@pytest.fixture()
+def bench_templates(templates_pickle: Path) -> list:
+    """The templates of :func:`templates_pickle`, a fresh copy for each test: what
+    ``generate_corpus(..., templates=bench_templates)`` draws from."""
+    return pickle.loads(templates_pickle.read_bytes())
 
 
 # ------------------------------------------------------------------------- parallel runs

@@ -65,10 +65,13 @@ def consistent(out: Path) -> str:
     return build_id
 
 
-def synthetic_corpus(n: int, raw: Path, every: int = 100) -> list[str]:
-    """``n`` synthetic documents (``benchmarks.corpus``) in ``raw``, every ``every``-th with a
-    corrections file overriding one figure: 1 % of the documents by default, each of them
-    carrying one corrected row after many without. Returns the corrected source ids."""
+def synthetic_corpus(
+    n: int, raw: Path, every: int = 100, templates: list | None = None
+) -> list[str]:
+    """``n`` synthetic documents (``benchmarks.corpus``, from ``templates``: the conftest's
+    ``bench_templates``, else loaded here) in ``raw``, every ``every``-th with a corrections
+    file overriding one figure: 1 % of the documents by default, each of them carrying one
+    corrected row after many without. Returns the corrected source ids."""
     import yaml
 
     from benchmarks.corpus import generate_corpus
@@ -76,7 +79,7 @@ def synthetic_corpus(n: int, raw: Path, every: int = 100) -> list[str]:
     from pipeline.reference import GeoResolver, load_catalog
     from pipeline.sources import discover
 
-    corpus = generate_corpus(n, raw)
+    corpus = generate_corpus(n, raw, templates=templates)
     catalog = load_catalog(REFERENCE_DIR)
     sources = {s.source_id: s for s in discover(raw, GeoResolver.of(REFERENCE_DIR))}
     corrected = []

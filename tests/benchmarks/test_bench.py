@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ N = 5
 
 
 @pytest.fixture(scope="module")
-def templates():
-    return bench_corpus.load_templates()
+def templates(templates_pickle: Path):
+    """``bench_corpus.load_templates()``, run once per test run (conftest.templates_pickle)."""
+    return pickle.loads(templates_pickle.read_bytes())
 
 
 @pytest.fixture(scope="module")

@@ -120,13 +120,13 @@ class Corpus:
 
 
 @pytest.fixture()
-def corpus(tmp_path: Path) -> Corpus:
+def corpus(tmp_path: Path, bench_templates) -> Corpus:
     """The seeds and twelve synthetic documents of every layout (plans and statistics pages)."""
     from benchmarks.corpus import generate_corpus
 
     c = Corpus(tmp_path)
     shutil.copytree(RAW_DIR, c.raw)
-    generate_corpus(12, tmp_path / "synthetic", seed=7)
+    generate_corpus(12, tmp_path / "synthetic", seed=7, templates=bench_templates)
     for p in (tmp_path / "synthetic").iterdir():
         shutil.copy2(p, c.raw / p.name)
     return c

@@ -103,12 +103,12 @@ def test_a_value_of_the_wrong_type_names_the_column(con) -> None:
         load_records(con, "observation", OBSERVATION_COLUMNS, [bad])
 
 
-def test_a_synthetic_corpus_with_late_corrections_builds(tmp_path: Path) -> None:
+def test_a_synthetic_corpus_with_late_corrections_builds(tmp_path: Path, bench_templates) -> None:
     """60 documents (2,385 observations), three with a correction: DuckDB sampled every
     second row of the frame to type its columns, found only empty ``correction_ids`` and crashed
     (checked against the old loader; the corpus is the same on every run: a fixed seed)."""
     raw, out = tmp_path / "raw", tmp_path / "curated"
-    corrected = synthetic_corpus(60, raw, every=20)
+    corrected = synthetic_corpus(60, raw, every=20, templates=bench_templates)
     quiet_build(raw, out, tmp_path / "cache", validate=False)
     consistent(out)
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
@@ -123,12 +123,12 @@ def test_a_synthetic_corpus_with_late_corrections_builds(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_a_thousand_documents_with_corrections_in_one_percent_build_and_pass_the_gate(
-    tmp_path: Path,
+    tmp_path: Path, bench_templates
 ) -> None:
     """The issue's corpus: ~38,000 observations, ten documents with a correction (~20 s)."""
     raw, out = tmp_path / "raw", tmp_path / "curated"
     t = time.perf_counter()
-    corrected = synthetic_corpus(1000, raw)
+    corrected = synthetic_corpus(1000, raw, templates=bench_templates)
     generated = time.perf_counter() - t
     report = quiet_build(raw, out, tmp_path / "cache", validate=True)
     print(f"\n  generated in {generated:.1f} s, built in {report.seconds:.1f} s")
