@@ -30,6 +30,7 @@ from pipeline.settings import RAW_DIR, REFERENCE_DIR
 from pipeline.warehouse import BuildReport, build
 from pipeline.warehouse.inputs import DOCUMENT_TABLES, RECORD, fingerprints
 from pipeline.warehouse.schema import TABLES
+from tests.conftest import shared_folder
 
 FILES_BESIDE = (".yaml", ".corrections.yaml")  # a document's sidecar and corrections
 RELATIONS = [t for t in TABLES if t != "build_info"] + list(marts.VIEWS)
@@ -119,16 +120,40 @@ class Corpus:
         return sorted(p.stem for p in self.raw.iterdir() if p.suffix in (".txt", ".csv"))
 
 
-@pytest.fixture()
-def corpus(tmp_path: Path, bench_templates) -> Corpus:
-    """The seeds and twelve synthetic documents of every layout (plans and statistics pages)."""
+def _first(folder: Path, templates: list) -> None:
+    """The corpus every test starts from, built incrementally (from nothing) and from scratch,
+    and the two compared: ``raw``, ``incremental``, ``cache`` and ``scratch-cache``."""
     from benchmarks.corpus import generate_corpus
 
-    c = Corpus(tmp_path)
+    c = Corpus(folder)
     shutil.copytree(RAW_DIR, c.raw)
-    generate_corpus(12, tmp_path / "synthetic", seed=7, templates=bench_templates)
-    for p in (tmp_path / "synthetic").iterdir():
+    generate_corpus(12, folder / "synthetic", seed=7, templates=templates)
+    for p in (folder / "synthetic").iterdir():
         shutil.copy2(p, c.raw / p.name)
+    first = c.same_as_scratch()
+    assert first.n_extracted == len(c.stems()) and not first.kept
+    assert not reused(c)
+
+
+@pytest.fixture(scope="session")
+def first_build(tmp_path_factory: pytest.TempPathFactory, templates_pickle: Path) -> Path:
+    """:func:`_first`, made once per run (by one worker under xdist) and only read."""
+    import pickle
+
+    templates = pickle.loads(templates_pickle.read_bytes())
+    return shared_folder(tmp_path_factory, "incremental-first", lambda f: _first(f, templates))
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, first_build: Path) -> Corpus:
+    """The seeds and twelve synthetic documents of every layout (plans and statistics pages),
+    already built once incrementally and once from scratch, the two the same (:func:`_first`):
+    the test's own copy of the raw folder, the published build and both caches (symlinks and
+    times kept)."""
+    c = Corpus(tmp_path)
+    for name in ("raw", "incremental", "cache", "scratch-cache"):
+        shutil.copytree(first_build / name, tmp_path / name, symlinks=True)
+    c.steps = 1
     return c
 
 
@@ -138,13 +163,12 @@ def reused(corpus: Corpus) -> str:
 
 
 def test_any_sequence_of_changes_builds_what_a_build_from_scratch_builds(corpus: Corpus):
-    c = corpus
-    first = c.same_as_scratch()
-    assert first.n_extracted == len(c.stems())
+    c = corpus  # built once, incrementally and from scratch, the two the same
+    first = (c.out / "current").resolve().name
 
     # nothing changed: the published build is kept, and said to be
     kept = c.build()
-    assert kept.kept and kept.build_id == first.build_id and kept.n_extracted == 0
+    assert kept.kept and kept.build_id == first and kept.n_extracted == 0
 
     # one document modified, one added (a copy of a seed under a new name), one deleted: the
     # others' rows are copied from the published build
@@ -185,8 +209,8 @@ def test_any_sequence_of_changes_builds_what_a_build_from_scratch_builds(corpus:
 def test_a_catalog_change_rebuilds_everything_the_same(corpus: Corpus, tmp_path: Path):
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE_DIR, reference)
-    corpus.reference = reference
-    corpus.same_as_scratch()
+    corpus.reference = reference  # the same catalog elsewhere: nothing to read again
+    assert corpus.build().kept
     catalog = reference / "indicators.yaml"
     catalog.write_text(catalog.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     report = corpus.same_as_scratch()
@@ -215,7 +239,6 @@ SLOW = pytest.mark.skipif(not os.environ.get("CHITIEU_SLOW_TESTS"), reason="CHIT
 @pytest.mark.parametrize("seed", [0, pytest.param(1, marks=SLOW), pytest.param(2, marks=SLOW)])
 def test_random_sequences_of_changes(corpus: Corpus, seed: int):
     rng = random.Random(seed)
-    corpus.same_as_scratch()
     for _ in range(5):
         for _ in range(rng.randint(1, 3)):
             _step(corpus, rng)()
@@ -226,7 +249,6 @@ def test_a_published_warehouse_changed_afterwards_is_not_copied_from(corpus: Cor
     """The rows a rebuild copies come from the published build as it was recorded: a view's
     stored rows edited since (here the yardstick's) make the next build read every document."""
     c = corpus
-    c.same_as_scratch()
     con = duckdb.connect(str((c.out / "warehouse.duckdb").resolve()))
     try:
         assert con.execute("SELECT count(*) FROM yardstick_rows").fetchone()[0] > 0
