@@ -638,6 +638,28 @@ def test_great_expectations_loads_without_the_iri_grammars():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
+def test_an_expectations_configuration_is_built_once_per_read_of_its_kwargs():
+    """gx._build_each_configuration_once: the kwargs Great Expectations reads are those of a
+    configuration built afresh, and outside those reads each one is still new."""
+    from pipeline.quality import gx as g
+
+    gx = g.import_gx()
+    from great_expectations.expectations.expectation import Expectation
+
+    built = Expectation.__dict__["configuration"].fget.built
+    for spec in suites.load_suite_specs().values():
+        for e in suites.gx_suite(gx, spec).expectations:
+            assert e.configuration is not e.configuration
+            fresh = built(e).kwargs
+            domain = {k: fresh.get(k, e._get_default_value(k)) for k in e.domain_keys}
+            success = {k: fresh.get(k, e._get_default_value(k)) for k in e.success_keys}
+            assert e._get_domain_kwargs() == domain
+            assert e._get_success_kwargs() == {**success, **domain}
+            for k in e.runtime_keys:
+                assert e._get_success_kwarg(k) == fresh.get(k, e._get_success_kwarg(k))
+            assert e._get_runtime_kwargs()["result_format"]
+
+
 def test_the_yardstick_and_baseline_checks_catch_what_they_name(seed_build: Path, tmp_path: Path):
     """A yardstick pair called more ambitious than it is, a national target left out, a
     baseline taken from a less preferred source, a citation lost: exactly their checks fail."""
