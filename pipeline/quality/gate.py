@@ -19,6 +19,7 @@ build starts the import in the background while it loads) with its usage analyti
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -66,18 +67,34 @@ def _restricted(spec: dict, df: pd.DataFrame, params: dict[str, list]) -> dict[s
     return {p: sorted(set(values) & present[p]) for p, values in params.items()}
 
 
+# The contexts of the last validations without Data Docs, by their suites: a process that runs
+# the gate again (the next build of a long-lived process, the tests) reuses the context and
+# the suites already added to it, as one validation does from chunk to chunk.
+_KEPT: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
+_KEEP = 4
+
+
 class Validator:
     """Great Expectations on frames: one context; each suite (and its key expectations alone,
-    for the rows that share a key) added once."""
+    for the rows that share a key) added once (and kept for the next validation with the same
+    suites, unless it renders Data Docs)."""
 
     def __init__(self, specs: dict[str, dict], params: dict[str, list], docs: Docs | None):
         self.gx = import_gx()
-        self.ctx = context(self.gx, docs.folder if docs else None)
-        self.source = self.ctx.data_sources.add_pandas("staged_warehouse")
         self.specs, self.params, self.docs = specs, params, docs
+        key = json.dumps(specs, sort_keys=True)
+        if docs is None and key in _KEPT:
+            self.ctx, self.source, self._added = _KEPT.pop(key)
+        else:
+            self.ctx = context(self.gx, docs.folder if docs else None)
+            self.source = self.ctx.data_sources.add_pandas("staged_warehouse")
+            self._added: dict[str, Any] = {}
         if docs is not None:
             docs.ctx = self.ctx
-        self._added: dict[str, Any] = {}
+        else:
+            _KEPT[key] = (self.ctx, self.source, self._added)  # the most recent last
+            while len(_KEPT) > _KEEP:
+                del _KEPT[next(iter(_KEPT))]
 
     def _suite(self, name: str, keys_only: bool) -> tuple[Any, Any]:
         asset = f"{name}.keys" if keys_only else name
