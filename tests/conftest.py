@@ -155,9 +155,17 @@ def bench_templates(templates_pickle: Path) -> list:
 # ------------------------------------------------------------------------- parallel runs
 
 
+def _seconds(item: pytest.Item) -> float:
+    """What a test marked ``slow`` takes, about (``slow(seconds=…)``; 5 unless it says)."""
+    slow = item.get_closest_marker("slow")
+    return 0 if slow is None else slow.kwargs.get("seconds", 5)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, tests marked ``slow`` (a notebook, a large build: seconds each) are handed
-    out first, so that the many quick tests fill the gaps at the end instead of one long test
-    finishing alone."""
+    out first, the longest first, so that the many quick tests fill the gaps at the end instead
+    of one long test finishing alone. (Each worker starts with two tests: the first two, which
+    build the incremental corpus, and the next two, which need only the seed warehouse, never
+    wait for each other's fixtures.)"""
     if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker sorts alike: xdist checks it
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        items.sort(key=lambda item: -_seconds(item))

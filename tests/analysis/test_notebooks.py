@@ -32,6 +32,8 @@ EXPECTED = [
 ]
 # the target years each gap notebook reads: 02 the coming deadlines, 05 the passed ones
 YEARS = {"02-gaps-to-2025-2030": {2025, 2030}, "05-past-deadlines": {2023, 2024}}
+# about how long an execution takes (seconds), for the order of a parallel run (conftest)
+SECONDS = {"02-gaps-to-2025-2030": 14, "04-national-yardstick": 9, "05-past-deadlines": 9}
 
 
 def test_the_numbered_notebooks_are_there():
@@ -51,9 +53,12 @@ def test_notebook_has_one_language_switch_and_reads_only(path: Path):
 
 
 @pytest.mark.notebooks
-@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow(seconds=SECONDS.get(p.stem, 5))) for p in NOTEBOOKS],
+    ids=lambda p: p.stem,
+)
 def test_notebook_executes(path: Path, lang: str, seed_build: Path, tmp_path: Path):
     figures = tmp_path / "figures"
     nb = notebooks.execute(path, warehouse=seed_build, lang=lang, figures_dir=figures)
@@ -105,7 +110,7 @@ def all_charts(con, lang):
     }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=8)
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_charts_render_every_glyph_with_title_note_and_units(con, lang, tmp_path: Path):
     import matplotlib.pyplot as plt

@@ -162,6 +162,7 @@ def reused(corpus: Corpus) -> str:
     return line[0] if line else ""
 
 
+@pytest.mark.slow(seconds=25)
 def test_any_sequence_of_changes_builds_what_a_build_from_scratch_builds(corpus: Corpus):
     c = corpus  # built once, incrementally and from scratch, the two the same
     first = (c.out / "current").resolve().name
@@ -235,7 +236,7 @@ SLOW = pytest.mark.skipif(not os.environ.get("CHITIEU_SLOW_TESTS"), reason="CHIT
 
 
 # one random sequence on every run, two more with CHITIEU_SLOW_TESTS=1
-@pytest.mark.slow
+@pytest.mark.slow(seconds=20)
 @pytest.mark.parametrize("seed", [0, pytest.param(1, marks=SLOW), pytest.param(2, marks=SLOW)])
 def test_random_sequences_of_changes(corpus: Corpus, seed: int):
     rng = random.Random(seed)

@@ -121,7 +121,7 @@ def test_a_synthetic_corpus_with_late_corrections_builds(tmp_path: Path, bench_t
     assert con.execute("SELECT count(*) FROM observation").fetchone()[0] >= 2000
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=12)
 def test_a_thousand_documents_with_corrections_in_one_percent_build_and_pass_the_gate(
     tmp_path: Path, bench_templates
 ) -> None:
