@@ -2,14 +2,17 @@
 
 The notebook tests (marked ``notebooks``) execute each notebook with nbclient against the
 session's seed warehouse (``CHITIEU_WAREHOUSE`` in the kernel's environment), in English and in
-Vietnamese, with figure export into a temporary directory.
+Vietnamese, with figure export into a temporary directory: once per notebook, language and run
+(the ``executed`` fixture). The executions' charts are what the glyph test checks: a startup file
+of the kernel (``PROBE``) records each one the notebook saves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
-import warnings
 from pathlib import Path
 
 import duckdb
@@ -18,7 +21,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from pipeline.analysis import charts, frames, national, notebooks
+from pipeline.analysis import charts, frames, notebooks
+from tests.conftest import shared_folder
 
 matplotlib.use("Agg")
 
@@ -52,6 +56,113 @@ def test_notebook_has_one_language_switch_and_reads_only(path: Path):
     assert nb.metadata["kernelspec"]["name"] == notebooks.KERNEL
 
 
+# An IPython startup file of the kernels the notebooks run in (IPYTHONDIR): each chart function
+# of pipeline.analysis.charts a notebook calls, and each charts.save, recorded (with the warnings
+# raised meanwhile, raised again for the notebook's own stderr) as one JSON line per saved figure.
+# It leaves no name in the notebook's namespace.
+PROBE = """
+def _chitieu_probe():
+    import json, os, warnings
+
+    from pipeline.analysis import charts
+
+    out = os.environ["CHITIEU_TEST_CHARTS"]
+
+    def recorded(call):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return result, [str(w.message) for w in caught]
+
+    def chart(name, fn):
+        def made(*args, **kwargs):
+            fig, raised = recorded(lambda: fn(*args, **kwargs))
+            fig.chitieu_chart = (name, raised)
+            return fig
+        return made
+
+    def save(fig, name, *args, **kwargs):
+        written, raised = recorded(lambda: charts.base.save(fig, name, *args, **kwargs))
+        chart, before = getattr(fig, "chitieu_chart", (None, []))
+        axes = [
+            [ax.get_visible(), ax.has_data(), ax.get_label(), ax.get_xlabel(), ax.get_ylabel(),
+             ax.get_title()]
+            for ax in fig.axes
+        ]
+        texts = [t.get_text() for t in fig.texts]
+        line = {"name": name, "chart": chart, "warnings": before + raised, "texts": texts,
+                "axes": axes}
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\\n")
+        return written
+
+    for name in __CHARTS__:
+        setattr(charts, name, chart(name, getattr(charts, name)))
+    charts.save = save
+
+
+_chitieu_probe()
+del _chitieu_probe
+"""
+# the chart functions the notebooks draw with, between them all
+CHARTS = [
+    "coverage_heatmap",
+    "trajectories",
+    "status_heatmap",
+    "indicator_across_places",
+    "largest_gaps_chart",
+    "flags_heatmap",
+    "targets_beside_national",
+    "series_with_targets",
+]
+
+
+@contextlib.contextmanager
+def _environ(**values: str):
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory: pytest.TempPathFactory, seed_build: Path):
+    """``executed(path, lang)``: a folder with the notebook executed top to bottom against the
+    seed warehouse, figure export on (``executed.ipynb``, ``figures/``, and ``charts.jsonl``:
+    :data:`PROBE`'s record of its charts). Each notebook runs once per language and run, by
+    whichever test (and worker) needs it first; the tests only read the folder."""
+    done: dict[tuple[Path, str], Path] = {}
+
+    def run(path: Path, lang: str) -> Path:
+        def make(folder: Path) -> None:
+            startup = folder / "ipython" / "profile_default" / "startup"
+            startup.mkdir(parents=True)
+            (startup / "00-chitieu-probe.py").write_text(
+                PROBE.replace("__CHARTS__", repr(CHARTS)), encoding="utf-8"
+            )
+            env = {"IPYTHONDIR": str(folder / "ipython")}
+            env["CHITIEU_TEST_CHARTS"] = str(folder / "charts.jsonl")
+            with _environ(**env):
+                nb = notebooks.execute(
+                    path, warehouse=seed_build, lang=lang, figures_dir=folder / "figures"
+                )
+            nbformat.write(nb, folder / "executed.ipynb")
+
+        if (path, lang) not in done:
+            done[path, lang] = shared_folder(tmp_path_factory, f"nb-{path.stem}-{lang}", make)
+        return done[path, lang]
+
+    return run
+
+
 @pytest.mark.notebooks
 @pytest.mark.parametrize("lang", ["en", "vi"])
 @pytest.mark.parametrize(
@@ -59,9 +170,10 @@ def test_notebook_has_one_language_switch_and_reads_only(path: Path):
     [pytest.param(p, marks=pytest.mark.slow(seconds=SECONDS.get(p.stem, 5))) for p in NOTEBOOKS],
     ids=lambda p: p.stem,
 )
-def test_notebook_executes(path: Path, lang: str, seed_build: Path, tmp_path: Path):
-    figures = tmp_path / "figures"
-    nb = notebooks.execute(path, warehouse=seed_build, lang=lang, figures_dir=figures)
+def test_notebook_executes(path: Path, lang: str, executed, tmp_path: Path):
+    folder = executed(path, lang)
+    figures = folder / "figures"
+    nb = nbformat.read(folder / "executed.ipynb", as_version=4)
     assert notebooks.error_outputs(nb) == []  # no errors, no warnings (missing glyphs included)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code)
@@ -81,59 +193,36 @@ def test_notebook_executes(path: Path, lang: str, seed_build: Path, tmp_path: Pa
         assert years == YEARS[path.stem]
 
 
-# ------------------------------------------------------------------ charts without a kernel
-
-
-def all_charts(con, lang):
-    note = charts.source_note(con, lang)
-    gap = frames.labelled_gap(con, lang)
-    return {
-        "coverage": charts.coverage_heatmap(frames.coverage_frame(con, lang), lang, note),
-        "trajectories": charts.trajectories(gap, lang, note),
-        "status": charts.status_heatmap(gap, lang, note),
-        "across": charts.indicator_across_places(
-            frames.labelled_observations(con, lang, "doctors_per_10000"), lang, note
-        ),
-        "gaps": charts.largest_gaps_chart(
-            frames.largest_gaps(con, lang), lang, note, frames.not_comparable(con, lang)
-        ),
-        "flags": charts.flags_heatmap(frames.flag_counts(con), lang, note),
-        "yardstick": charts.targets_beside_national(
-            national.labelled_yardstick(con, lang, [2025, 2030]), lang, note
-        ),
-        "series": charts.series_with_targets(
-            series := national.actual_series(con, lang),
-            national.targets_ahead(con, series),
-            lang,
-            note,
-        ),
-    }
-
-
-@pytest.mark.slow(seconds=8)
+@pytest.mark.notebooks
+@pytest.mark.slow(seconds=1)  # after the notebooks: it reads what they drew
 @pytest.mark.parametrize("lang", ["en", "vi"])
-def test_charts_render_every_glyph_with_title_note_and_units(con, lang, tmp_path: Path):
-    import matplotlib.pyplot as plt
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # "Glyph … missing from font(s)" becomes a failure
-        figs = all_charts(con, lang)
-        for name, fig in figs.items():
-            texts = [t.get_text() for t in fig.texts]
+def test_charts_render_every_glyph_with_title_note_and_units(executed, lang):
+    """Every chart the notebooks draw (between them, every chart function), as they drew and
+    saved it: no warning meanwhile ("Glyph … missing from font(s)" among them: each text was
+    laid out and drawn, PNG and SVG), the title first, the source note, units on the axes."""
+    seen = set()
+    for path in NOTEBOOKS:
+        folder = executed(path, lang)
+        lines = (folder / "charts.jsonl").read_text(encoding="utf-8").splitlines()
+        assert lines, path.name
+        for fig in map(json.loads, lines):
+            name = fig["name"]
+            seen.add(fig["chart"])
+            assert fig["warnings"] == [], name
+            texts = fig["texts"]
             assert texts and len(texts[0]) > 20, name  # the title comes first
             assert any(s.startswith(charts.t("source", lang)) for s in texts), name
-            for ax in fig.axes:
-                if ax.get_visible() and ax.has_data() and ax.get_label() != "<colorbar>":
-                    assert ax.get_xlabel() or ax.get_ylabel(), (name, ax.get_title())
-            # every text laid out as a draw lays it out, each glyph looked up in the font (the
-            # pixels themselves are drawn by save below and by the notebooks)
-            fig.draw_without_rendering()
-            if name in ("status", "across"):
-                charts.save(fig, name, lang, directory=tmp_path)
-            plt.close(fig)
-    suffix = "" if lang == "en" else f".{lang}"
-    assert (tmp_path / f"across{suffix}.png").stat().st_size > 10_000
-    assert "<svg" in (tmp_path / f"status{suffix}.svg").read_text(encoding="utf-8")
+            for visible, has_data, label, xlabel, ylabel, title in fig["axes"]:
+                if visible and has_data and label != "<colorbar>":
+                    assert xlabel or ylabel, (name, title)
+            suffix = "" if lang == "en" else f".{lang}"
+            assert (folder / "figures" / f"{name}{suffix}.png").stat().st_size > 10_000
+            svg = (folder / "figures" / f"{name}{suffix}.svg").read_text(encoding="utf-8")
+            assert "<svg" in svg
+    assert seen == set(CHARTS)
+
+
+# ------------------------------------------------------------------ charts without a kernel
 
 
 def test_vietnamese_labels_are_nfc_and_use_vietnamese_numbers(con):
