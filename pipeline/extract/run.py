@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 from pipeline.extract.arrow import DocRows, decode_rows, encode_rows, to_records, to_table
 from pipeline.extract.cache import Cache, cache_key, environment_hash, write_entry
 from pipeline.extract.result import DocResult, ExtractStats
-from pipeline.extract.workers import Window, die_with_parent
+from pipeline.extract.workers import Window, init_worker
 from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNK_DOCUMENTS, PARALLEL_THRESHOLD
@@ -87,8 +86,7 @@ _worker_sources: list[Source] = []
 def _init_worker(parent: int, reference_dir: Path | None) -> None:
     """In each pool worker: die with the build, leave Ctrl-C to it, load the catalog (spawn)."""
     global _worker_catalog
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback here
+    init_worker(parent)
     if reference_dir is not None:
         _worker_catalog = load_catalog(reference_dir)
 

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import itertools
+import multiprocessing
 import os
 import signal
 import sys
@@ -111,3 +112,26 @@ class Window:
             stop_workers(self.pool)
         else:
             self.pool.shutdown()
+
+
+def init_worker(parent: int) -> None:
+    """In each pool worker: die with the build, and leave Ctrl-C to it (no traceback here)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def forked_map(fn: Callable, jobs: list, workers: int) -> Iterator:
+    """``map(fn, jobs)`` in ``workers`` forked processes that inherit the caller's state, the
+    results in order (a job's exception raised at its place); plain ``map`` where there is no
+    fork. The pool stops when the results are all taken, or at once when they are not."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods() or len(jobs) < 2:
+        yield from map(fn, jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    window = Window(fn, jobs, min(workers, len(jobs)), context, init_worker, (os.getpid(),))
+    done = False
+    try:
+        yield from window.results()
+        done = True
+    finally:
+        window.close(abandon=not done)

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,6 +166,7 @@ def discover(
     resolver: GeoResolver,
     keep_text: bool = True,
     known: Callable[[str], Source | None] | None = None,
+    map_reads: Callable[[Callable, list], Iterable] = map,
 ) -> list[Source]:
     """All documents in ``raw_dir``, checked; raises :class:`InputError` on the first problem.
 
@@ -173,30 +174,56 @@ def discover(
     a build does not hold a corpus of texts in memory. ``known(stem)`` may return the document
     as an earlier discovery checked it when none of its files changed since (a build passes the
     previous build's record); the folder's listing and the checks across documents are always
-    made afresh.
+    made afresh. The other documents are read in chunks by ``map_reads`` (a build passes one
+    that maps in forked worker processes: ``extract.workers.forked_map``), in order, so that the
+    first problem found is the one a reading in order finds.
     """
+    global _reading
     if not raw_dir.is_dir():
         raise InputError(f"{_rel(raw_dir)}: raw document folder not found")
     texts, sidecars, corrections = _listing(raw_dir)
     _check_pairs(texts, sidecars, corrections)
-    places = Places.of(resolver)
-    sources: list[Source] = []
-    seen: dict[str, Path] = {}
-    for stem in sorted(texts):
-        source = known(stem) if known is not None else None
-        if source is None:
-            source = _read_source(stem, texts, sidecars, corrections, places, resolver, keep_text)
-        source_id, sidecar_path = source.source_id, source.sidecar
-        if source_id in seen:
-            raise InputError(
-                f"{_rel(sidecar_path)}: duplicate source_id {source_id!r} "
-                f"(also used by {_rel(seen[source_id])})"
-            )
-        seen[source_id] = sidecar_path
-        sources.append(source)
+    stems = sorted(texts)
+    given = {stem: known(stem) for stem in stems} if known is not None else {}
+    todo = [stem for stem in stems if given.get(stem) is None]
+    chunks = [todo[i : i + READ_CHUNK] for i in range(0, len(todo), READ_CHUNK)]
+    _reading = (texts, sidecars, corrections, Places.of(resolver), resolver, keep_text)
+    results = map_reads(_read_chunk, chunks)
+    try:
+        read = (s for chunk in results for s in chunk)
+        sources: list[Source] = []
+        seen: dict[str, Path] = {}
+        for stem in stems:
+            source = given.get(stem) or next(read)
+            source_id, sidecar_path = source.source_id, source.sidecar
+            if source_id in seen:
+                raise InputError(
+                    f"{_rel(sidecar_path)}: duplicate source_id {source_id!r} "
+                    f"(also used by {_rel(seen[source_id])})"
+                )
+            seen[source_id] = sidecar_path
+            sources.append(source)
+    finally:
+        _reading = None
+        if hasattr(results, "close"):  # a pool stops at once on a problem
+            results.close()
     if not sources:
         raise InputError(f"{_rel(raw_dir)}: no documents (*.txt or *.csv with a *.yaml sidecar)")
     return sources
+
+
+# What _read_chunk reads (set by discover; forked workers inherit it): the folder's listing,
+# the places and the resolver, whether texts are kept.
+_reading: tuple | None = None
+READ_CHUNK = 32  # documents per job of map_reads
+
+
+def _read_chunk(stems: list[str]) -> list[Source]:
+    texts, sidecars, corrections, places, resolver, keep_text = _reading
+    return [
+        _read_source(stem, texts, sidecars, corrections, places, resolver, keep_text)
+        for stem in stems
+    ]
 
 
 def _read_source(

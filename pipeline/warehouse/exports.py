@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+import pipeline.warehouse.gap_copy as gap_copy
 from pipeline import marts
-from pipeline.warehouse import gap_copy
 from pipeline.warehouse.inputs import Previous
 from pipeline.warehouse.schema import TABLES
 

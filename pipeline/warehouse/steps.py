@@ -20,10 +20,12 @@ import duckdb
 import pandas as pd
 
 import pipeline.warehouse.builds as publishing
+import pipeline.warehouse.exports as exports
 import pipeline.warehouse.inputs as inputs
 from pipeline.errors import BuildError, Interrupted
 from pipeline.extract import run as extract_run
 from pipeline.extract.cache import Cache, cache_key
+from pipeline.extract.workers import forked_map
 from pipeline.quality import Reuse, preload_gx, validate_warehouse
 from pipeline.reference import geo_table, load_catalog, load_resolver
 from pipeline.settings import (
@@ -35,7 +37,6 @@ from pipeline.settings import (
 )
 from pipeline.sources import Source, discover
 from pipeline.sources.manifest import write_manifest
-from pipeline.warehouse import exports
 from pipeline.warehouse.exports import write_exports
 from pipeline.warehouse.load import load_staged
 from pipeline.warehouse.staged import BuildReport, Log, Staged, writing
@@ -134,7 +135,7 @@ def stage(
             staged.lock_fd = lock_fd
             return staged
         staged, geo, keys = _discovered(
-            raw_dir, reference_dir, out_dir, log, previous, listing, (env, build_hash)
+            raw_dir, reference_dir, out_dir, log, previous, listing, (env, build_hash), workers
         )
         staged.started, staged.lock_fd = t0, lock_fd
     except BaseException:
@@ -156,6 +157,7 @@ def _discovered(
     previous: inputs.Previous | None,
     listing: inputs.Listing,
     hashes: tuple[str, str],
+    workers: int | None,
 ) -> tuple[Staged, pd.DataFrame, list[str]]:
     """The documents, checked (those unchanged since the published build as it recorded
     them), and the staged build they will fill."""
@@ -163,7 +165,14 @@ def _discovered(
     resolver = load_resolver(reference_dir)  # the extraction's own, built once
     geo = geo_table(reference_dir)  # every map's places (the resolver holds one map's)
     known = inputs.known_sources(previous, listing, raw_dir)
-    sources = discover(raw_dir, resolver, keep_text=False, known=known)
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    sources = discover(
+        raw_dir,
+        resolver,
+        keep_text=False,
+        known=known,
+        map_reads=lambda fn, jobs: forked_map(fn, jobs, n),  # before DuckDB opens a file
+    )
     log(
         f"chitieu build: {len(sources)} documents, "
         f"{len(catalog.indicators)} indicators in the catalog"

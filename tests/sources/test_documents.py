@@ -94,3 +94,32 @@ def test_correction_whose_quote_is_not_in_the_source(good):
         encoding="utf-8",
     )
     _expect_input_error(raw, out, cache, wh, before, r"does not occur in the source document")
+
+
+def _many_documents(raw: Path, n: int) -> None:
+    raw.mkdir()
+    for i in range(n):
+        (raw / f"plan-{i:03d}.txt").write_text(f"KẾ HOẠCH {i}\n\nTỷ lệ bao phủ 9{i % 10}%.\n")
+        (raw / f"plan-{i:03d}.yaml").write_text(f"geo: Kon Tum\ntitle: Kế hoạch {i}\n")
+
+
+def test_documents_read_in_worker_processes_are_those_read_in_order(tmp_path: Path):
+    from pipeline.extract.workers import forked_map
+    from pipeline.reference import load_resolver
+    from pipeline.sources.documents import READ_CHUNK, discover
+
+    raw = tmp_path / "raw"
+    _many_documents(raw, 3 * READ_CHUNK + 5)  # four chunks: a pool of two
+    resolver = load_resolver()
+    here = discover(raw, resolver, keep_text=False)
+    pooled = discover(raw, resolver, keep_text=False, map_reads=lambda f, j: forked_map(f, j, 2))
+    assert pooled == here and len(here) == 3 * READ_CHUNK + 5
+    # two bad sidecars in different chunks: the first in order is the one named, as in order
+    (raw / f"plan-{2 * READ_CHUNK + 1:03d}.yaml").write_text("geo: Kon Tum\n")
+    (raw / f"plan-{READ_CHUNK + 3:03d}.yaml").write_text("title: no place\n")
+    with pytest.raises(InputError) as in_order:
+        discover(raw, resolver, keep_text=False)
+    with pytest.raises(InputError) as in_workers:
+        discover(raw, resolver, keep_text=False, map_reads=lambda f, j: forked_map(f, j, 2))
+    assert str(in_workers.value) == str(in_order.value)
+    assert f"plan-{READ_CHUNK + 3:03d}.yaml" in str(in_order.value)
