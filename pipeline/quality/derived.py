@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipeline.arrow_frames import frame
 from pipeline.quality.chunk_sql import CHUNK_SQL
 from pipeline.quality.gap_checks import derive_gap, values
 from pipeline.quality.suites import SUITES
@@ -126,7 +127,7 @@ def whole_frames(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict
     t["geo_2025"]["has_predecessor"] = t["geo_2025"]["code"].isin(t["geo"]["successor_code_2025"])
     t["unit"]["rate_has_per"] = (t["unit"]["kind"] != "rate") | t["unit"]["per"].notna()
     counts = {
-        name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         for name in ("observation", "unmapped", "source_document")
     }
     _derive_published(t, counts)
@@ -193,7 +194,7 @@ def chunk_frame(
     its parameters), in table order, with their helper columns (and ``_rowid``, their position
     in the table)."""
     sql = CHUNK_SQL[name].format(where=where[0]) + " ORDER BY t.rowid"
-    df = con.execute(sql, where[1]).df()
+    df = frame(con, sql, where[1] or None)  # .df()'s frame, through Arrow
     if name == "source_document":
         _derive_sources(df, raw)
     elif name == "observation":

@@ -213,7 +213,9 @@ def _same_reference(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the reference tables hold the previous warehouse's rows, in its order."""
     for table in REFERENCE_TABLES:
         ours, theirs = (
-            con.execute(f"SELECT count(*), bit_xor(hash(t, t.rowid)) FROM {s}{table} t").fetchone()
+            con.execute(f"SELECT count(*), bit_xor(hash(t, t.rowid)) FROM {s}{table} t").fetchall()[
+                0
+            ]
             for s in ("", f"{PREVIOUS}.")
         )
         if ours != theirs:

@@ -124,7 +124,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[int]:
 def select(con: duckdb.DuckDBPyConnection, name: str, reuse: Reuse | None) -> Selection:
     """What suite ``name`` validates row by row (see the module's docstring)."""
     table = TABLE_OF.get(name, name)
-    n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if reuse is None:
         return Selection(n)
     flagged = list(reuse.unexpected.get(name, []))
@@ -151,7 +151,7 @@ def _yardstick_rows(con: duckdb.DuckDBPyConnection, n: int, flagged: list) -> Se
     checked against every national statement of its indicator."""
     national = con.execute(
         "SELECT count(*) FROM changed_key k JOIN geo g USING (geo_code) WHERE g.level = 'country'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if national:
         return Selection(n)
     sql = """SELECT rowid FROM yardstick_rows g
