@@ -27,10 +27,12 @@ _ID_MARK = "; rows id "  # before the id, at the end of gap_rows's comment
 def gap_query(con: duckdb.DuckDBPyConnection) -> str:
     """SQL for the whole ``gap`` view in GAP_ORDER: the view sorts (``marts.create_views``);
     older warehouses' views (a plain scan of rows stored in order) get an ORDER BY."""
-    (sql,) = con.sql(
+    found = con.sql(
         "SELECT sql FROM duckdb_views() WHERE view_name = 'gap' AND schema_name = current_schema()"
-    ).fetchall()[0]
-    sorts = " ".join(sql.split()).rstrip("; ").endswith(f"ORDER BY {GAP_ORDER}")
+    ).fetchall()
+    sorts = bool(found) and " ".join(found[0][0].split()).rstrip("; ").endswith(
+        f"ORDER BY {GAP_ORDER}"
+    )
     return "SELECT * FROM gap" + ("" if sorts else f" ORDER BY {GAP_ORDER}")
 
 
@@ -75,16 +77,16 @@ def published_gap(con: duckdb.DuckDBPyConnection) -> pa.Table | None:
     path, comment, n_rows = found[0]
     try:
         source = pa.memory_map(str(Path(path).resolve().parent / GAP_ARROW))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
+    except OSError:  # none (a copied warehouse file), or not readable
         return None
     with source:
         try:
             reader = pa.ipc.open_file(source)
-        except pa.ArrowInvalid:
+            metadata = reader.schema.metadata or {}
+            if metadata.get(ROWS_KEY, b"").decode() != comment.split(_ID_MARK)[-1]:
+                return None
+            table = reader.read_all()
+        except (pa.ArrowInvalid, OSError):  # not an Arrow file, or a damaged one
             return None
-        metadata = reader.schema.metadata or {}
-        if metadata.get(ROWS_KEY, b"").decode() != comment.split(_ID_MARK)[-1]:
-            return None
-        table = reader.read_all()
     # the mapping outlives the file object: the table's buffers keep it open
     return table.replace_schema_metadata(None) if table.num_rows == n_rows else None

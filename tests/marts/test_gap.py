@@ -634,6 +634,9 @@ def test_an_arrow_copy_of_other_rows_is_not_read(seed_build, tmp_path):
     other = comment[:-1] + ("1" if comment[-1] != "1" else "2")
     con.execute(f"COMMENT ON TABLE gap_rows IS '{other}'")
     assert published_gap(con) is None
+    con.execute(f"COMMENT ON TABLE gap_rows IS '{comment}'")
+    (tmp_path / GAP_ARROW).write_bytes(b"ARROW1 but not an Arrow file")  # damaged: the view is read
+    assert published_gap(con) is None and len(frames.gap_frame(con)) > 0
 
 
 def test_list_columns_read_as_duckdb_reads_them_each_distinct_list_once():
