@@ -2,8 +2,9 @@
 ``yardstick.sql``, which reads ``gap``).
 
 Each file runs as is in any DuckDB client; the build runs it in the staged warehouse and then
-stores the view's rows in a table (``<view>_rows``, in the documented order) that the view
-reads, so a researcher's ``SELECT * FROM gap`` costs a scan.
+stores the view's rows in a table (``<view>_rows``) that the view reads and sorts into its
+documented order, so a researcher's ``SELECT * FROM gap`` costs a scan and a sort, not the
+view's SQL, and an incremental build may patch the rows in place.
 """
 
 from __future__ import annotations

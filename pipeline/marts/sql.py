@@ -25,5 +25,5 @@ def fingerprint_sql(relation: str, where: str = "TRUE", join: str = "") -> str:
 
 
 def fingerprint(con, sql: str) -> Fingerprint:
-    n, h = con.execute(sql).fetchone()
+    (n, h) = con.execute(sql).fetchall()[0]  # fetched whole: DuckDB 2 refuses a new query meanwhile
     return int(n), int(h or 0)

@@ -212,12 +212,8 @@ class _Run:
 def _same_reference(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the reference tables hold the previous warehouse's rows, in its order."""
     for table in REFERENCE_TABLES:
-        ours, theirs = (
-            con.execute(f"SELECT count(*), bit_xor(hash(t, t.rowid)) FROM {s}{table} t").fetchall()[
-                0
-            ]
-            for s in ("", f"{PREVIOUS}.")
-        )
+        sql = "SELECT count(*), bit_xor(hash(t, t.rowid)) FROM {}" + table + " t"
+        ours, theirs = (con.execute(sql.format(s)).fetchall()[0] for s in ("", f"{PREVIOUS}."))
         if ours != theirs:
             return False
     return True

@@ -102,7 +102,7 @@ def fingerprints(
     for table in FINGERPRINTED:
         if previous is not None and deltas and table in deltas:
             (n_gone, h_gone), (n_new, h_new) = deltas[table]
-            n, h = previous[table][0], previous[table][1]
+            n, h = previous[table]
             n = n - n_gone + n_new
             h = (0 if h == "None" else int(h)) ^ h_gone ^ h_new
         else:

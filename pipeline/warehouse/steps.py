@@ -37,7 +37,6 @@ from pipeline.settings import (
 )
 from pipeline.sources import Source, discover
 from pipeline.sources.manifest import write_manifest
-from pipeline.warehouse.exports import write_exports
 from pipeline.warehouse.load import load_staged
 from pipeline.warehouse.staged import BuildReport, Log, Staged, writing
 from pipeline.warehouse.tables import build_info_table, load
@@ -262,7 +261,7 @@ def _load(
                 previous=previous.record["tables"] if staged.deltas else None,
                 deltas=staged.deltas,
             )
-            staged.record["exports"] = write_exports(
+            staged.record["exports"] = exports.write_exports(
                 con, staged.parquet_dir, tables, previous, exports.OF_TABLES
             )
     stream.stats.n_pruned = cache.prune(set(keys)) if wanted else 0  # the cache was read
@@ -344,7 +343,7 @@ def record(staged: Staged) -> None:
         with staged.connect() as con:
             load(con, "build_info", info)
             con.execute("CHECKPOINT")
-            staged.record["exports"] |= write_exports(
+            staged.record["exports"] |= exports.write_exports(
                 con, staged.parquet_dir, {}, None, exports.OF_THE_BUILD
             )
         staged.record["validated"] = staged.validated
