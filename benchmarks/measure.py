@@ -188,6 +188,8 @@ def measure(raw_dir: Path, work: Path, workers: int | None = None, rebuilds: boo
     ex = extract.last_stats
     self_mb = _maxrss_mb(resource.RUSAGE_SELF)
     pool_mb = ex.pool_peak_rss_kb / 1024
+    # the largest child of the build: a pool worker, or the gate's helper (reaped after the pool)
+    child_mb = max(pool_mb, _maxrss_mb(resource.RUSAGE_CHILDREN))
     run = {
         "documents": rep.n_sources,
         "observations": rep.n_observations,
@@ -207,11 +209,13 @@ def measure(raw_dir: Path, work: Path, workers: int | None = None, rebuilds: boo
         ),
         "validation_seconds": round(rep.validation_seconds, 3),
         "load_seconds": round(rep.seconds - ex.seconds - rep.validation_seconds, 3),
-        # the measure: own high-water mark + the largest pool worker's (an upper bound:
-        # forked workers count the pages they share with the parent again)
-        "peak_rss_mb": round(self_mb + pool_mb, 1),
+        # the measure: own high-water mark + the largest child's, pool worker or the
+        # gate's helper (an upper bound: forked children count the pages they share with the
+        # parent again, and the two peaks need not be at the same time)
+        "peak_rss_mb": round(self_mb + child_mb, 1),
         "peak_rss_self_mb": round(self_mb, 1),
         "peak_rss_pool_worker_mb": round(pool_mb, 1),
+        "peak_rss_child_mb": round(child_mb, 1),
         # sampled every 0.2 s over the process tree: PSS counts shared pages once
         "peak_tree_rss_mb": round(mem.peak_rss_kb / 1024, 1),
         "peak_tree_pss_mb": round(mem.peak_pss_kb / 1024, 1),

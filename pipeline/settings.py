@@ -41,6 +41,9 @@ CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are del
 CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this much
 # The gate reads the large tables this many rows at a time (memory: one chunk, not a table)
 GATE_CHUNK_ROWS = 100_000
+# rows the gate checks before it shares its chunks with a helper process (fewer are checked
+# in less time than the helper takes to start its first chunk)
+GATE_SHARE_ROWS = 50_000
 CHUNK_DOCUMENTS = 16  # documents per pool job (fewer when there are few): low IPC, balanced
 # The DuckDB storage format the warehouse is written in: v1.0.0 (storage version 64) is read by
 # every DuckDB client from 1.0 on, the command-line client and DBeaver of the 1.x line included.

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 ORPHAN_POLL_SECONDS = 1.0
@@ -135,3 +136,105 @@ def forked_map(fn: Callable, jobs: list, workers: int) -> Iterator:
         done = True
     finally:
         window.close(abandon=not done)
+
+
+_DONE = None  # the helper's last message, and the build's "no jobs for you"
+
+
+def _take(counter: Any) -> int:
+    with counter.get_lock():
+        i = counter.value
+        counter.value = i + 1
+    return i
+
+
+class SharedJobs:
+    """Jobs shared with one forked helper process: each process takes the next job when it is
+    free, so both finish at about the same time whatever each job costs.
+
+    The helper is forked when this is created, so that the caller can open what must not cross
+    a fork (a DuckDB database) only afterwards. It waits for :meth:`share`, then runs
+    ``setup(context)`` once and the function that returns on each job it takes. A job it took
+    and did not finish (it raised, or the helper died) is run again in this process, so what
+    it raises is raised here, where the build reports it.
+    """
+
+    def __init__(self, setup: Callable[[Any], Callable[[Any], Any]]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._next = context.Value("q", 0)
+        self._conn, theirs = context.Pipe()
+        self._jobs: list = []
+        self._sent = False
+        self._process = context.Process(
+            target=_help,
+            args=(setup, theirs, self._next, os.getpid()),
+            name="chitieu-helper",
+            daemon=True,
+        )
+        self._process.start()
+        theirs.close()
+
+    @staticmethod
+    def available(workers: int | None) -> bool:
+        """Whether a helper can run: two cores (or ``workers`` >= 2) and the fork start method."""
+        n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        return n >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+    def share(self, jobs: list, context: Any, helped: bool = True) -> None:
+        """Offer the helper ``jobs`` and what its ``setup`` needs (or, not ``helped``, send it
+        away: :meth:`results` then runs every job here)."""
+        self._jobs = list(jobs)
+        self._conn.send((context, self._jobs) if helped and self._jobs else _DONE)
+        self._sent = True
+
+    def results(self, fn: Callable[[Any], Any]) -> list:
+        """``fn(job)`` for each shared job, in the jobs' order (the helper's from its setup)."""
+        if not self._sent:
+            raise RuntimeError("share() the jobs first")
+        jobs, done = self._jobs, {}
+        while (i := _take(self._next)) < len(jobs):
+            done[i] = fn(jobs[i])
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):  # the helper died
+                break
+            if message is _DONE:
+                break
+            i, value = message
+            done[i] = value
+        for i, job in enumerate(jobs):
+            if i not in done:  # taken by the helper, not finished
+                done[i] = fn(job)
+        return [done[i] for i in range(len(jobs))]
+
+    def close(self) -> None:
+        """Send the helper away (at once if it is still busy: the caller gave up)."""
+        with contextlib.suppress(OSError, ValueError):
+            if not self._sent:
+                self._conn.send(_DONE)
+            self._conn.close()
+        self._process.join(timeout=1.0)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _help(setup: Callable, conn: Any, counter: Any, parent: int) -> None:
+    """The helper: the jobs it takes, each one's result sent back as ``(index, result)``."""
+    init_worker(parent)
+    try:
+        message = conn.recv()
+        if message is _DONE:
+            return
+        context, jobs = message
+        fn = None
+        while (i := _take(counter)) < len(jobs):
+            fn = fn or setup(context)
+            conn.send((i, fn(jobs[i])))
+    except BaseException:  # the build runs the unfinished job itself
+        pass
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(_DONE)
+            conn.close()

@@ -10,7 +10,10 @@ is verbatim in its raw file", ...). Keys of referenced tables are passed as suit
 The large tables are validated a chunk of rows at a time (memory holds one chunk, never a
 table), and their key expectations on the rows DuckDB finds sharing a key; a build that reuses
 the previous build's validated rows validates only the rows new to it (``pipeline.quality.plan``).
-The results are those one validation of every row would give.
+The results are those one validation of every row would give. Where there are two cores, the
+chunks are shared with a helper process forked before the file is opened (each process takes the
+next chunk when it is free; ``pipeline.extract.workers.SharedJobs``); their results are merged
+in table order, as one process gives them.
 
 Each expectation carries ``meta.severity`` (``error`` stops the build, ``warning`` is reported and
 recorded) and ``meta.why``. Great Expectations is imported lazily (~2 s, see ``import_gx``; a
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from pipeline.extract.workers import SharedJobs
 from pipeline.quality.derived import (
     PARTITIONED_SUITES,
     REFERENCE_TABLES,
@@ -51,7 +57,7 @@ from pipeline.quality.plan import (
 )
 from pipeline.quality.results import Outcome, collect, merge, replace
 from pipeline.quality.suites import ALL_SUITES, SUITES, gx_suite, load_suite_specs
-from pipeline.settings import RAW_DIR
+from pipeline.settings import GATE_SHARE_ROWS, RAW_DIR
 
 
 def _restricted(spec: dict, df: pd.DataFrame, params: dict[str, list]) -> dict[str, list]:
@@ -182,31 +188,69 @@ class _Run:
             out[name] = results
         return out
 
-    def by_parts(self, name: str) -> tuple[list[dict], set]:
-        """A large table's suite: its rows chunk by chunk, its keys on the rows sharing one."""
+    def plan(self, name: str) -> _Plan:
+        """What a large table's suite validates: its chunks of rows, the rows sharing a key."""
         spec = self.specs[name]
         check_partitioned(spec)
         selection = select(self.con, name, self.reuse)
         shared = candidates(self.con, name, spec)
         if selection.empty and not shared and name in self.previous:
-            return self.previous[name], set()  # no row new to this build, and keys unique
-        parts, validations, flagged = [], [], set()
-        for where in selection.chunks() or [("FALSE", {})]:
-            df = chunk_frame(self.con, name, where, self.raw)
-            results, validation = self.validator.run(name, df)
-            parts.append(results)
-            validations.append(validation)
-            flagged |= _identities(name, df, results)
-        merged, keys = merge(parts), None
-        if shared:
-            where = ("t.rowid IN (SELECT unnest($rows::BIGINT[]))", {"rows": shared})
-            df = chunk_frame(self.con, name, where, self.raw)
-            results, keys = self.validator.run(name, df, keys_only=True)
+            return _Plan(name, [], shared, 0, self.previous[name])  # no row new, keys unique
+        chunks = selection.chunks() or [("FALSE", {})]
+        return _Plan(name, chunks, shared, selection.n_selected)
+
+    def chunk(self, job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], Any, set]:
+        """A chunk's results, Great Expectations' result object, the identities it flagged."""
+        name, where = job
+        df = chunk_frame(self.con, name, where, self.raw)
+        results, validation = self.validator.run(name, df)
+        return results, validation, _identities(name, df, results)
+
+    def finish(self, plan: _Plan, parts: list[tuple[list[dict], Any, set]]) -> tuple[list, set]:
+        """A large table's suite: its chunks' results merged, its keys on the rows sharing one."""
+        if plan.reused is not None:
+            return plan.reused, set()
+        merged, keys = merge([p[0] for p in parts]), None
+        flagged = set().union(*(p[2] for p in parts))
+        if plan.shared:
+            where = ("t.rowid IN (SELECT unnest($rows::BIGINT[]))", {"rows": plan.shared})
+            df = chunk_frame(self.con, plan.name, where, self.raw)
+            results, keys = self.validator.run(plan.name, df, keys_only=True)
             merged = replace(merged, results)
-            flagged |= _identities(name, df, results)
+            flagged |= _identities(plan.name, df, results)
         if self.docs is not None:
-            self.docs.add(name, validations, keys)
+            self.docs.add(plan.name, [p[1] for p in parts], keys)
         return merged, flagged
+
+
+@dataclass
+class _Plan:
+    """A large table's suite: its chunks (conditions on its rows), the rows whose key is not
+    unique, the rows it validates, or the previous build's results (nothing new to it)."""
+
+    name: str
+    chunks: list[tuple[str, dict]]
+    shared: list[int]
+    n_rows: int
+    reused: list[dict] | None = None
+
+
+def _helper_setup(path: Path, raw_dir: Path, specs: dict) -> Callable:
+    """What the gate's helper process does with the chunks it takes (see ``_run``)."""
+
+    def setup(params: dict[str, list]) -> Callable:
+        con = duckdb.connect(str(path), read_only=True)  # its own: none crossed the fork
+        raw, validator = Raw(raw_dir), Validator(specs, params, None)
+
+        def chunk(job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], None, set]:
+            name, where = job
+            df = chunk_frame(con, name, where, raw)
+            results, _ = validator.run(name, df)
+            return results, None, _identities(name, df, results)
+
+        return chunk
+
+    return setup
 
 
 def _same_reference(con: duckdb.DuckDBPyConnection) -> bool:
@@ -225,31 +269,51 @@ def _run(
     docs: Docs | None = None,
     names: tuple[str, ...] = SUITES,
     reuse: Reuse | None = None,
+    workers: int | None = None,
 ) -> Outcome:
     t0 = time.perf_counter()
     specs = load_suite_specs(names=names)
-    con = duckdb.connect(str(path), read_only=True)
+    helper = None
+    if docs is None and SharedJobs.available(workers):  # Data Docs keep GX's result objects
+        import_gx()  # in this process before the fork: the helper has it too
+        helper = SharedJobs(_helper_setup(path, raw_dir, specs))  # before the file is opened
     try:
-        if reuse is not None:
-            attach_previous(con, reuse)
-        run = _Run(con, raw_dir, specs, reuse, docs)
-        by_suite = run.whole(tuple(n for n in names if n in WHOLE_SUITES))
-        unexpected: dict[str, list] = {}
-        for name in (n for n in names if n in PARTITIONED_SUITES):
-            by_suite[name], flagged = run.by_parts(name)
-            unexpected[name] = sorted(flagged)
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            if reuse is not None:
+                attach_previous(con, reuse)
+            run = _Run(con, raw_dir, specs, reuse, docs)
+            plans = [run.plan(n) for n in names if n in PARTITIONED_SUITES]
+            jobs = [(p.name, where) for p in plans for where in p.chunks]
+            if helper is not None:  # a few rows are checked before the helper would be ready
+                many = sum(p.n_rows for p in plans) >= GATE_SHARE_ROWS
+                helper.share(jobs, run.params, helped=many)
+            by_suite = run.whole(tuple(n for n in names if n in WHOLE_SUITES))
+            done = helper.results(run.chunk) if helper else [run.chunk(j) for j in jobs]
+            unexpected: dict[str, list] = {}
+            at = 0
+            for plan in plans:
+                parts, at = done[at : at + len(plan.chunks)], at + len(plan.chunks)
+                by_suite[plan.name], flagged = run.finish(plan, parts)
+                unexpected[plan.name] = sorted(flagged)
+        finally:
+            con.close()
     finally:
-        con.close()
+        if helper is not None:
+            helper.close()
     results = [r for name in names for r in by_suite[name]]
     errors = [r for r in results if r["severity"] == "error" and not r["success"]]
     return Outcome(results, errors, time.perf_counter() - t0, unexpected)
 
 
-def validate_warehouse(path: Path, raw_dir: Path, reuse: Reuse | None = None) -> Outcome:
+def validate_warehouse(
+    path: Path, raw_dir: Path, reuse: Reuse | None = None, workers: int | None = None
+) -> Outcome:
     """Run the gate's suites against the staged DuckDB file ``path``; raw documents in
     ``raw_dir``. With ``reuse``, only the rows new since the previous build are validated row
-    by row (see ``pipeline.quality.plan``)."""
-    return _run(Path(path), Path(raw_dir), reuse=reuse)
+    by row (see ``pipeline.quality.plan``). ``workers`` (default: two where there are two
+    cores): 1 validates in this process alone, more shares the chunks with a helper process."""
+    return _run(Path(path), Path(raw_dir), reuse=reuse, workers=workers)
 
 
 def validate_published(path: Path, raw_dir: Path = RAW_DIR) -> Outcome:

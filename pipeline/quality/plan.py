@@ -113,6 +113,11 @@ class Selection:
         ]
 
     @property
+    def n_selected(self) -> int:
+        """The rows validated row by row."""
+        return self.n_rows if self.rows is None else len(self.rows)
+
+    @property
     def empty(self) -> bool:
         return self.rows is not None and not self.rows
 

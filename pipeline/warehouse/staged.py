@@ -62,6 +62,7 @@ class Staged:
     manifest: str = ""  # of the raw folder as it was before it was read
     manifest_time: float = 0.0  # when that was
     lock_fd: int | None = None
+    workers: int | None = None  # processes that extract and validate (None: one per core, two)
     listing: Listing | None = None  # the raw folder with file status, for the record
     previous: Previous | None = None  # the published build, when its rows or results are reused
     fresh: set[str] | None = None  # documents the gate validates (None: every document)

@@ -136,7 +136,7 @@ def stage(
         staged, geo, keys = _discovered(
             raw_dir, reference_dir, out_dir, log, previous, listing, (env, build_hash), workers
         )
-        staged.started, staged.lock_fd = t0, lock_fd
+        staged.started, staged.lock_fd, staged.workers = t0, lock_fd, workers
     except BaseException:
         os.close(lock_fd)
         raise
@@ -287,7 +287,7 @@ def gate(staged: Staged) -> None:
     if staged.fresh is not None and staged.previous is not None:
         unexpected = staged.previous.record.get("gate", {})
         reuse = Reuse(staged.previous.warehouse, staged.fresh, unexpected)
-    outcome = validate_warehouse(staged.path, staged.raw_dir, reuse)
+    outcome = validate_warehouse(staged.path, staged.raw_dir, reuse, staged.workers)
     staged.validation_seconds = time.perf_counter() - tv
     staged.warnings = outcome.warnings
     with writing(staged.out_dir), staged.connect() as con:

@@ -107,3 +107,131 @@ def test_ctrl_c_stops_the_pool_without_a_traceback_from_workers() -> None:
         for p in workers:
             if alive(p):
                 os.kill(p, signal.SIGKILL)
+
+
+# ------------------------------------------------------------- jobs shared with a helper process
+
+HELPER_SCRIPT = """
+import os, time
+from pipeline.extract.workers import SharedJobs
+
+def setup(context):
+    return lambda job: time.sleep(60)
+
+helper = SharedJobs(setup)
+print(os.getpid(), flush=True)
+helper.share(list(range(4)), None)
+try:
+    helper.results(lambda job: time.sleep(60))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+finally:
+    helper.close()
+"""
+
+
+def start_helper() -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HELPER_SCRIPT],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    pid = int(proc.stdout.readline())
+    deadline = time.monotonic() + 20
+    while not (helpers := children(pid)):
+        assert time.monotonic() < deadline, "the helper did not start"
+        time.sleep(0.05)
+    return proc, helpers
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
+def test_the_helper_ends_with_the_build(how: str) -> None:
+    proc, helpers = start_helper()
+    try:
+        time.sleep(0.5)  # both busy with a job
+        if how == "SIGKILL":
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+            assert "interrupted" in out
+            assert "Traceback" not in err, err
+        assert wait_gone(helpers) == []
+    finally:
+        for p in helpers:
+            if alive(p):
+                os.kill(p, signal.SIGKILL)
+
+
+def _pid_of(job: int) -> tuple[int, int]:
+    time.sleep(0.01)
+    return job * job, os.getpid()
+
+
+def test_shared_jobs_give_every_result_in_order_from_both_processes() -> None:
+    from pipeline.extract.workers import SharedJobs
+
+    helper = SharedJobs(lambda context: lambda job: (job * job + context, os.getpid()))
+    try:
+        helper.share(list(range(60)), 0)
+        got = helper.results(_pid_of)
+    finally:
+        helper.close()
+    assert [v for v, _ in got] == [i * i for i in range(60)]
+    assert len({pid for _, pid in got}) == 2  # the helper took some of them
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_job_the_helper_does_not_finish_is_run_again_here(how: str) -> None:
+    from pipeline.extract.workers import SharedJobs
+
+    def setup(context: str):
+        def fn(job: int):
+            if job == 2 and context == "raises":
+                raise ValueError("only the build process reports what a job raises")
+            if job == 2:
+                os._exit(1)  # the helper dies with the job taken
+            return job, os.getpid()
+
+        return fn
+
+    here, ran_here = os.getpid(), []
+
+    def fn(job: int):
+        if job == 0:
+            time.sleep(0.5)  # meanwhile the helper takes jobs 1 and 2
+        ran_here.append(job)
+        if job == 2 and how == "raises":
+            raise ZeroDivisionError("raised here, as it would be without a helper")
+        return job, here
+
+    helper = SharedJobs(setup)
+    try:
+        helper.share(list(range(12)), how)
+        if how == "raises":
+            with pytest.raises(ZeroDivisionError):
+                helper.results(fn)
+        else:
+            got = helper.results(fn)
+            assert [v for v, _ in got] == list(range(12))
+            assert got[1][1] != here  # the helper's
+    finally:
+        helper.close()
+    assert ran_here[-1] == 2  # taken by the helper first, then run again here, last
+    assert 1 not in ran_here
+
+
+def test_jobs_not_shared_all_run_here() -> None:
+    from pipeline.extract.workers import SharedJobs
+
+    helper = SharedJobs(lambda context: lambda job: (job, os.getpid()))
+    try:
+        helper.share(list(range(20)), None, helped=False)
+        got = helper.results(lambda job: (job, os.getpid()))
+    finally:
+        helper.close()
+    assert got == [(i, os.getpid()) for i in range(20)]

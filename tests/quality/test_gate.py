@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ import pytest
 
 from pipeline import quality
 from pipeline.errors import BuildError
+from pipeline.quality import gate as gate_code
+from pipeline.quality import plan as gate_plan
 from pipeline.quality import results, suites
 from pipeline.settings import RAW_DIR, REFERENCE_DIR, ROOT
 from pipeline.warehouse import BuildReport, build, gate, publish, record, stage
@@ -343,9 +346,9 @@ def test_target_against_the_direction_is_a_warning_and_the_build_goes_on(tmp_pat
 # --------------------------------------------------------- many defects, one validation run
 
 
-def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_path: Path):
-    """Defects in every table at once, each in a different row: exactly their checks fail."""
-    wh = tmp_path / "warehouse.duckdb"
+def defects_in_every_table(seed_build: Path, wh: Path) -> list[str]:
+    """A copy of the seeds' warehouse at ``wh`` with a defect in every table, each in a
+    different row; the observations broken, in order."""
     shutil.copy2(seed_build, wh)
     con = duckdb.connect(str(wh))
     # observations no gap row measures: breaking them breaks no check of the gap suite
@@ -423,7 +426,13 @@ def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_pat
         con.execute("SELECT count(*) FROM observation WHERE comparator IS NULL").fetchone()[0] == 3
     )
     con.close()
+    return ids
 
+
+def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_path: Path):
+    """Defects in every table at once, each in a different row: exactly their checks fail."""
+    wh = tmp_path / "warehouse.duckdb"
+    ids = defects_in_every_table(seed_build, wh)
     outcome = quality.validate_warehouse(wh, RAW_DIR)
     o = "observation"
     assert failed(outcome, "error") == {
@@ -461,6 +470,40 @@ def test_every_check_names_its_defect_and_nothing_else(seed_build: Path, tmp_pat
     assert summary.startswith(f"20 of {N_EXPECTATIONS} expectations failed:")
     assert "unit_code='furlong'" in summary and "direction='sideways'" in summary
     assert "successor_code_2025='00'" in summary and "default_year=1975" in summary
+
+
+def test_a_helper_process_gives_the_results_one_process_gives(
+    seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The chunks of the large tables shared with a forked helper: the same results, offending
+    rows, keys and flagged documents as one process validating them all, in the same order."""
+    wh = tmp_path / "warehouse.duckdb"
+    defects_in_every_table(seed_build, wh)
+    with duckdb.connect(str(wh)) as con:  # a key shared across chunks
+        con.execute("INSERT INTO observation SELECT * FROM observation ORDER BY rowid DESC LIMIT 1")
+    monkeypatch.setattr(gate_plan, "GATE_CHUNK_ROWS", 40)  # dozens of chunks per large table
+    monkeypatch.setattr(gate_code, "GATE_SHARE_ROWS", 0)
+    pids = tmp_path / "pids"
+    chunk_frame = gate_code.chunk_frame
+
+    def recorded(*args, **kwargs):
+        with pids.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return chunk_frame(*args, **kwargs)
+
+    monkeypatch.setattr(gate_code, "chunk_frame", recorded)
+    alone = quality.validate_warehouse(wh, RAW_DIR, workers=1)
+    assert set(pids.read_text().split()) == {str(os.getpid())}
+    pids.unlink()
+    shared = quality.validate_warehouse(wh, RAW_DIR, workers=2)
+    assert len(set(pids.read_text().split())) == 2  # the helper validated chunks too
+
+    def comparable(outcome: results.Outcome) -> str:
+        return json.dumps([outcome.results, outcome.unexpected], default=str)
+
+    assert len(alone.errors) == 21 and alone.unexpected["observation"]
+    assert comparable(shared) == comparable(alone)
+    assert shared.summary() == alone.summary()
 
 
 # ---------------------------------------------------------------------------------- suites
