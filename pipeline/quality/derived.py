@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ class Raw:
     """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does).
 
     Rows come in table order, a document's rows together: the last few files read are kept,
-    not a corpus of them.
+    not a corpus of them. The ``*_each`` methods answer for a chunk's rows at once, as the
+    scalar ones would row by row, looking each file up once per run of its rows (per-row
+    Python overhead was most of the quotes' cost).
     """
 
     KEPT = 4
@@ -61,6 +65,16 @@ class Raw:
             self._line_starts.pop(gone, None)
         return data, text
 
+    def _starts(self, file_name: str, text: str) -> list[int]:
+        """Where each line of a file just read begins: text.split("\\n") without the copies."""
+        starts = self._line_starts.get(file_name)
+        if starts is None:
+            starts = [0]
+            for line in text.split("\n")[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            self._line_starts[file_name] = starts
+        return starts
+
     def contains(self, file_name: Any, quote: Any) -> bool:
         text = self.get(file_name)[1]
         return isinstance(quote, str) and text is not None and quote in text
@@ -69,12 +83,7 @@ class Raw:
         text = self.get(file_name)[1]
         if not isinstance(quote, str) or text is None or pd.isna(start) or pd.isna(end):
             return False
-        starts = self._line_starts.get(file_name)
-        if starts is None:  # where each line begins: text.split("\n") without the copies
-            starts = [0]
-            for line in text.split("\n")[:-1]:
-                starts.append(starts[-1] + len(line) + 1)
-            self._line_starts[file_name] = starts
+        starts = self._starts(file_name, text)
         a, b = int(start), int(end)
         if a < 1:
             return False
@@ -84,6 +93,46 @@ class Raw:
         hi = starts[b] if b < n else len(text)
         cited = text[lo:hi] if a <= b else ("\n" if b < n else "")
         return quote in cited
+
+    def quotes_each(
+        self, files: list, quotes: list, starts: list | None = None, ends: list | None = None
+    ) -> tuple[list[bool], list[bool]]:
+        """For each row, :meth:`contains_at` (all false without ``starts`` and ``ends``) and
+        :meth:`contains` (not searched where the first is true), each file looked up once per
+        run of its rows. Line numbers given as Python ints (as a chunk's integer columns are
+        read) are worked out here, the cited lines searched in place; any other value
+        (missing, a float ...) is left to :meth:`contains_at` itself."""
+        at: list[bool] = []
+        anywhere: list[bool] = []
+        if starts is None or ends is None:
+            starts = ends = [None] * len(files)
+            at_lines = False
+        else:
+            at_lines = True
+        rows = zip(files, quotes, starts, ends, strict=True)
+        for file_name, run in groupby(rows, key=itemgetter(0)):
+            text = self.get(file_name)[1]
+            if text is None:
+                k = len(at)
+                at.extend(False for _ in run)
+                anywhere.extend(at[k:])
+                continue
+            line_starts = self._starts(file_name, text) if at_lines else []
+            n, size = len(line_starts), len(text)
+            for _, q, a, b in run:
+                if not at_lines:
+                    c = False
+                elif type(a) is not int or type(b) is not int:
+                    c = self.contains_at(file_name, q, a, b)
+                elif not isinstance(q, str) or a < 1:
+                    c = False
+                else:  # as contains_at; for a <= b, lo <= hi <= size: `q in text[lo:hi]`
+                    lo = line_starts[a - 1] if a <= n else size
+                    hi = line_starts[b] if b < n else size
+                    c = text.find(q, lo, hi) != -1 if a <= b else q in ("\n" if b < n else "")
+                at.append(c)
+                anywhere.append(c or (isinstance(q, str) and q in text))
+        return at, anywhere
 
 
 # ------------------------------------------------------------------------- the small tables
@@ -176,15 +225,11 @@ def _derive_quotes(df: pd.DataFrame, raw: Raw, column: str, at_lines: bool = Fal
     file: only the others are looked for in the whole file)."""
     files, quotes = values(df["_file"]), values(df[column])
     name = "quote_in_source" if column == "quote" else f"{column}_in_source"
-    cited = [False] * len(files)
+    lines = (values(df["line_start"]), values(df["line_end"])) if at_lines else (None, None)
+    cited, found = raw.quotes_each(files, quotes, *lines)
     if at_lines:
-        starts, ends = values(df["line_start"]), values(df["line_end"])
-        cited = [
-            raw.contains_at(f, q, a, b)
-            for f, q, a, b in zip(files, quotes, starts, ends, strict=True)
-        ]
         df["quote_at_cited_lines"] = cited
-    df[name] = [c or raw.contains(f, q) for c, f, q in zip(cited, files, quotes, strict=True)]
+    df[name] = found
 
 
 def chunk_frame(
