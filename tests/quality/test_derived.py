@@ -1,6 +1,6 @@
 """The gate's helper columns worked out over a chunk at once agree, row by row, with the rules
-stated for one row: the quotes in their raw files (``Raw.contains_at``, ``Raw.contains``), over
-grids of every edge case those rules name."""
+stated for one row: the quotes in their raw files (``Raw.contains_at``, ``Raw.contains``) and the
+yardstick's ambition (``yardstick.ambition``), over grids of every edge case those rules name."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from pipeline.quality.derived import Raw, _derive_quotes
+from pipeline.quality.gap_checks import missing
+from pipeline.quality.yardstick import EPS, ambition, ambitions, derive_ambition
 
 # ---------------------------------------------------------------------------- quotes
 
@@ -128,3 +130,98 @@ def test_derive_quotes_on_a_chunk_with_missing_line_numbers(raw_dir: Path):
     assert df["quote_in_source"].tolist() == [
         c or one.contains(f, q) for c, f, q in zip(at, df["_file"], df["quote"], strict=True)
     ]
+
+
+# ------------------------------------------------------------------------- ambition
+
+COMPARATORS = [">", ">=", "<", "<=", "=", None]
+DIRECTIONS = ["higher_is_better", "lower_is_better", "neutral", None]
+VALUES = [
+    (10.0, 10.0), (10.0, 10.0 + EPS / 10), (10.0 + EPS / 10, 10.0), (10.0, 10.0 + 2 * EPS),
+    (10.0 + 2 * EPS, 10.0), (11.0, 10.0), (10.0, 11.0), (math.nan, 10.0), (10.0, None),
+    (math.inf, math.inf), (math.inf, 10.0), (0.0, -0.0), (EPS, 0.0), (0.0, EPS),  # EPS apart
+]  # fmt: skip
+CONDITIONS = [
+    (None, None), (None, ""), (None, "  "), ("a b", " A  b\t"), ("x\xa0y", "x y"),
+    ("x\u200by", "x y"), ("a", "b"), ("Ｉ", "ｉ"), (None, "a"),
+]  # fmt: skip
+COLUMNS = [
+    "target_value", "national_value", "target_condition", "national_condition",
+    "comparator", "national_comparator", "direction",
+]  # fmt: skip
+
+
+def _grid() -> pd.DataFrame:
+    """Every comparator pair, direction, pair of values and pair of conditions."""
+    rows = [
+        (t, n, tc, nc, c, nco, d)
+        for c, nco, d, (t, n), (tc, nc) in itertools.product(
+            COMPARATORS, COMPARATORS, DIRECTIONS, VALUES, CONDITIONS
+        )
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS).astype(
+        {"target_value": float, "national_value": float}
+    )
+
+
+def _as_chunk(df: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes a chunk's frame has: text as str (missing: None), numbers as float64."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, str) or v is None).all():
+            out[c] = out[c].astype("str")
+    return out
+
+
+@pytest.mark.parametrize("dtypes", ["chunk", "objects"])
+def test_ambitions_is_ambition_row_by_row(dtypes: str):
+    grid = _grid()
+    df = _as_chunk(grid) if dtypes == "chunk" else grid.astype(object)
+    kinds, reasons = ambitions(df)
+    expected = [ambition(r) for r in grid.to_dict("records")]
+    assert list(zip(kinds, reasons, strict=True)) == expected
+    assert len(set(expected)) == 7  # every outcome of the rule, reasons included
+
+
+def _follows(y: dict) -> bool:
+    """The check row by row, as the gate made it before it worked on whole columns."""
+    reason = None if missing(y["ambition_reason"]) else y["ambition_reason"]
+    return (
+        (y["ambition"], reason) == ambition(y)
+        and not missing(y["falls_short"])
+        and bool(y["falls_short"]) == (y["ambition"] == "less_ambitious")
+    )
+
+
+@pytest.mark.parametrize("dtypes", ["chunk", "objects"])
+def test_derive_ambition_is_the_check_row_by_row(dtypes: str):
+    """The view's ambition, reason and falls_short: right, or each wrong in its own way."""
+    grid = _grid()
+    right = [ambition(r) for r in grid.to_dict("records")]
+    kinds = [k for k, _ in right]
+    given = [[k, "more_ambitious", "less_ambitious", None, k][i % 5] for i, k in enumerate(kinds)]
+    reasons = [r for _, r in right]
+    grid["ambition"] = given
+    grid["ambition_reason"] = [
+        [r, None, "", math.nan, "conditions_differ", r, r][i % 7] for i, r in enumerate(reasons)
+    ]
+    grid["falls_short"] = [
+        [k == "less_ambitious", k != "less_ambitious", None][i % 3] if i % 11 else True
+        for i, k in enumerate(given)
+    ]
+    expected = [_follows(y) for y in grid.to_dict("records")]
+    df = _as_chunk(grid) if dtypes == "chunk" else grid.astype(object)
+    if dtypes == "chunk":
+        df["falls_short"] = df["falls_short"].astype("boolean")
+    derive_ambition(df)
+    assert df["ambition_follows_the_targets"].tolist() == expected
+    assert sum(expected) > 100 and not all(expected)
+
+
+def test_derive_ambition_on_an_empty_chunk_keeps_the_column_dtype():
+    """The column was a list of the rows' checks: an empty chunk's is float64, and stays so."""
+    df = _as_chunk(_grid()).iloc[:0].assign(ambition=[], ambition_reason=[], falls_short=[])
+    before = df.copy()
+    before["ambition_follows_the_targets"] = []
+    derive_ambition(df)
+    assert df["ambition_follows_the_targets"].dtype == before["ambition_follows_the_targets"].dtype
