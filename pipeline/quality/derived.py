@@ -31,39 +31,52 @@ def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return df.dropna(subset=[key]).drop_duplicates(key).set_index(key)
 
 
+_UNDECODED = object()  # a file's text before it is asked for
+
+
 class Raw:
-    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does).
+    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does,
+    and only when asked for: a checksum needs none).
 
     Rows come in table order, a document's rows together: the last few files read are kept,
     not a corpus of them. The ``*_each`` methods answer for a chunk's rows at once, as the
-    scalar ones would row by row, looking each file up once per run of its rows (per-row
-    Python overhead was most of the quotes' cost).
+    scalar ones would row by row, looking each file up once per run of its rows.
     """
 
     KEPT = 4
 
     def __init__(self, raw_dir: Path) -> None:
         self.raw_dir = raw_dir
-        self._cache: OrderedDict[str, tuple[bytes | None, str | None]] = OrderedDict()
+        # file name: [bytes or None, its text (None: not UTF-8), or _UNDECODED]
+        self._cache: OrderedDict[str, list[Any]] = OrderedDict()
         self._line_starts: dict[str, list[int]] = {}
 
-    def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
+    def data(self, file_name: Any) -> bytes | None:
+        """A file's bytes (None: no such file), not decoded."""
         if not isinstance(file_name, str):
-            return None, None
+            return None
         if file_name in self._cache:
             self._cache.move_to_end(file_name)
-            return self._cache[file_name]
+            return self._cache[file_name][0]
         path = self.raw_dir / file_name
         data = path.read_bytes() if path.is_file() else None
-        try:
-            text = data.decode("utf-8") if data is not None else None
-        except UnicodeDecodeError:
-            text = None
-        self._cache[file_name] = (data, text)
+        self._cache[file_name] = [data, _UNDECODED]
         while len(self._cache) > self.KEPT:
             gone, _ = self._cache.popitem(last=False)
             self._line_starts.pop(gone, None)
-        return data, text
+        return data
+
+    def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
+        data = self.data(file_name)
+        if data is None:
+            return None, None
+        entry = self._cache[file_name]
+        if entry[1] is _UNDECODED:
+            try:
+                entry[1] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                entry[1] = None
+        return data, entry[1]
 
     def _starts(self, file_name: str, text: str) -> list[int]:
         """Where each line of a file just read begins: text.split("\\n") without the copies."""
@@ -211,12 +224,16 @@ TABLE_OF = {"gap": "gap_rows", "yardstick": "yardstick_rows"}
 
 
 def _derive_sources(src: pd.DataFrame, raw: Raw) -> None:
+    """Each file read once (two passes would read every file twice past the bounded cache)."""
     files, digests = values(src["file_name"]), values(src["sha256"])
-    src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in files]
-    src["sha256_matches_file"] = [
-        (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
-        for f, h in zip(files, digests, strict=True)
-    ]
+    found: list[bool] = []
+    matches: list[bool] = []
+    for f, h in zip(files, digests, strict=True):
+        data = raw.data(f)
+        found.append(data is not None)
+        matches.append(data is not None and hashlib.sha256(data).hexdigest() == h)
+    src["file_in_raw_dir"] = found
+    src["sha256_matches_file"] = matches
 
 
 def _derive_quotes(df: pd.DataFrame, raw: Raw, column: str, at_lines: bool = False) -> None:

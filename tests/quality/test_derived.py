@@ -4,6 +4,7 @@ yardstick's ambition (``yardstick.ambition``), over grids of every edge case tho
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.quality.derived import Raw, _derive_quotes
+from pipeline.quality.derived import Raw, _derive_quotes, _derive_sources
 from pipeline.quality.gap_checks import missing
 from pipeline.quality.yardstick import EPS, ambition, ambitions, derive_ambition
 
@@ -130,6 +131,36 @@ def test_derive_quotes_on_a_chunk_with_missing_line_numbers(raw_dir: Path):
     assert df["quote_in_source"].tolist() == [
         c or one.contains(f, q) for c, f, q in zip(at, df["_file"], df["quote"], strict=True)
     ]
+
+
+def test_sources_read_each_file_once_and_check_its_bytes(raw_dir: Path, monkeypatch):
+    """found and checksum from one read of each file, whatever its encoding; its text
+    decoded later, when a quote asks for it, as it always was."""
+    names = [*TEXTS, "latin1.txt", "missing.txt", None]
+    names += [f for f in TEXTS]  # again, after more files than the cache keeps
+    sha = {
+        f: hashlib.sha256((raw_dir / f).read_bytes()).hexdigest() for f in [*TEXTS, "latin1.txt"]
+    }
+    digests = [sha.get(f, "0" * 64) if i % 4 else "wrong" for i, f in enumerate(names)]
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    src = pd.DataFrame({"file_name": names, "sha256": digests})
+    raw = Raw(raw_dir)
+    _derive_sources(src, raw)
+    assert src["file_in_raw_dir"].tolist() == [f in sha for f in names]
+    assert src["sha256_matches_file"].tolist() == [
+        f in sha and d == sha[f] for f, d in zip(names, digests, strict=True)
+    ]
+    assert sum(src["sha256_matches_file"]) > 3 and not all(src["sha256_matches_file"])
+    assert reads == [f for f in names if f in sha]  # once per row, none twice in a row
+    assert raw.get("latin1.txt")[1] is None and raw.get("one.txt")[1] == TEXTS["one.txt"]
+    assert raw.get("latin1.txt")[0] == (raw_dir / "latin1.txt").read_bytes()
 
 
 # ------------------------------------------------------------------------- ambition
