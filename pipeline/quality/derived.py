@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,37 +31,62 @@ def _first_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return df.dropna(subset=[key]).drop_duplicates(key).set_index(key)
 
 
+_UNDECODED = object()  # a file's text before it is asked for
+
+
 class Raw:
-    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does).
+    """Raw documents by file name: bytes and text (UTF-8, decoded exactly as the extractor does,
+    and only when asked for: a checksum needs none).
 
     Rows come in table order, a document's rows together: the last few files read are kept,
-    not a corpus of them.
+    not a corpus of them. The ``*_each`` methods answer for a chunk's rows at once, as the
+    scalar ones would row by row, looking each file up once per run of its rows.
     """
 
     KEPT = 4
 
     def __init__(self, raw_dir: Path) -> None:
         self.raw_dir = raw_dir
-        self._cache: OrderedDict[str, tuple[bytes | None, str | None]] = OrderedDict()
+        # file name: [bytes or None, its text (None: not UTF-8), or _UNDECODED]
+        self._cache: OrderedDict[str, list[Any]] = OrderedDict()
         self._line_starts: dict[str, list[int]] = {}
 
-    def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
+    def data(self, file_name: Any) -> bytes | None:
+        """A file's bytes (None: no such file), not decoded."""
         if not isinstance(file_name, str):
-            return None, None
+            return None
         if file_name in self._cache:
             self._cache.move_to_end(file_name)
-            return self._cache[file_name]
+            return self._cache[file_name][0]
         path = self.raw_dir / file_name
         data = path.read_bytes() if path.is_file() else None
-        try:
-            text = data.decode("utf-8") if data is not None else None
-        except UnicodeDecodeError:
-            text = None
-        self._cache[file_name] = (data, text)
+        self._cache[file_name] = [data, _UNDECODED]
         while len(self._cache) > self.KEPT:
             gone, _ = self._cache.popitem(last=False)
             self._line_starts.pop(gone, None)
-        return data, text
+        return data
+
+    def get(self, file_name: Any) -> tuple[bytes | None, str | None]:
+        data = self.data(file_name)
+        if data is None:
+            return None, None
+        entry = self._cache[file_name]
+        if entry[1] is _UNDECODED:
+            try:
+                entry[1] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                entry[1] = None
+        return data, entry[1]
+
+    def _starts(self, file_name: str, text: str) -> list[int]:
+        """Where each line of a file just read begins: text.split("\\n") without the copies."""
+        starts = self._line_starts.get(file_name)
+        if starts is None:
+            starts = [0]
+            for line in text.split("\n")[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            self._line_starts[file_name] = starts
+        return starts
 
     def contains(self, file_name: Any, quote: Any) -> bool:
         text = self.get(file_name)[1]
@@ -69,12 +96,7 @@ class Raw:
         text = self.get(file_name)[1]
         if not isinstance(quote, str) or text is None or pd.isna(start) or pd.isna(end):
             return False
-        starts = self._line_starts.get(file_name)
-        if starts is None:  # where each line begins: text.split("\n") without the copies
-            starts = [0]
-            for line in text.split("\n")[:-1]:
-                starts.append(starts[-1] + len(line) + 1)
-            self._line_starts[file_name] = starts
+        starts = self._starts(file_name, text)
         a, b = int(start), int(end)
         if a < 1:
             return False
@@ -84,6 +106,46 @@ class Raw:
         hi = starts[b] if b < n else len(text)
         cited = text[lo:hi] if a <= b else ("\n" if b < n else "")
         return quote in cited
+
+    def quotes_each(
+        self, files: list, quotes: list, starts: list | None = None, ends: list | None = None
+    ) -> tuple[list[bool], list[bool]]:
+        """For each row, :meth:`contains_at` (all false without ``starts`` and ``ends``) and
+        :meth:`contains` (not searched where the first is true), each file looked up once per
+        run of its rows. Line numbers given as Python ints (as a chunk's integer columns are
+        read) are worked out here, the cited lines searched in place; any other value
+        (missing, a float ...) is left to :meth:`contains_at` itself."""
+        at: list[bool] = []
+        anywhere: list[bool] = []
+        if starts is None or ends is None:
+            starts = ends = [None] * len(files)
+            at_lines = False
+        else:
+            at_lines = True
+        rows = zip(files, quotes, starts, ends, strict=True)
+        for file_name, run in groupby(rows, key=itemgetter(0)):
+            text = self.get(file_name)[1]
+            if text is None:
+                k = len(at)
+                at.extend(False for _ in run)
+                anywhere.extend(at[k:])
+                continue
+            line_starts = self._starts(file_name, text) if at_lines else []
+            n, size = len(line_starts), len(text)
+            for _, q, a, b in run:
+                if not at_lines:
+                    c = False
+                elif type(a) is not int or type(b) is not int:
+                    c = self.contains_at(file_name, q, a, b)
+                elif not isinstance(q, str) or a < 1:
+                    c = False
+                else:  # as contains_at; for a <= b, lo <= hi <= size: `q in text[lo:hi]`
+                    lo = line_starts[a - 1] if a <= n else size
+                    hi = line_starts[b] if b < n else size
+                    c = text.find(q, lo, hi) != -1 if a <= b else q in ("\n" if b < n else "")
+                at.append(c)
+                anywhere.append(c or (isinstance(q, str) and q in text))
+        return at, anywhere
 
 
 # ------------------------------------------------------------------------- the small tables
@@ -162,12 +224,16 @@ TABLE_OF = {"gap": "gap_rows", "yardstick": "yardstick_rows"}
 
 
 def _derive_sources(src: pd.DataFrame, raw: Raw) -> None:
+    """Each file read once (two passes would read every file twice past the bounded cache)."""
     files, digests = values(src["file_name"]), values(src["sha256"])
-    src["file_in_raw_dir"] = [raw.get(f)[0] is not None for f in files]
-    src["sha256_matches_file"] = [
-        (data := raw.get(f)[0]) is not None and hashlib.sha256(data).hexdigest() == h
-        for f, h in zip(files, digests, strict=True)
-    ]
+    found: list[bool] = []
+    matches: list[bool] = []
+    for f, h in zip(files, digests, strict=True):
+        data = raw.data(f)
+        found.append(data is not None)
+        matches.append(data is not None and hashlib.sha256(data).hexdigest() == h)
+    src["file_in_raw_dir"] = found
+    src["sha256_matches_file"] = matches
 
 
 def _derive_quotes(df: pd.DataFrame, raw: Raw, column: str, at_lines: bool = False) -> None:
@@ -176,15 +242,11 @@ def _derive_quotes(df: pd.DataFrame, raw: Raw, column: str, at_lines: bool = Fal
     file: only the others are looked for in the whole file)."""
     files, quotes = values(df["_file"]), values(df[column])
     name = "quote_in_source" if column == "quote" else f"{column}_in_source"
-    cited = [False] * len(files)
+    lines = (values(df["line_start"]), values(df["line_end"])) if at_lines else (None, None)
+    cited, found = raw.quotes_each(files, quotes, *lines)
     if at_lines:
-        starts, ends = values(df["line_start"]), values(df["line_end"])
-        cited = [
-            raw.contains_at(f, q, a, b)
-            for f, q, a, b in zip(files, quotes, starts, ends, strict=True)
-        ]
         df["quote_at_cited_lines"] = cited
-    df[name] = [c or raw.contains(f, q) for c, f, q in zip(cited, files, quotes, strict=True)]
+    df[name] = found
 
 
 def chunk_frame(

@@ -1,6 +1,6 @@
 """The `gap` suite's helper column that compares text the way a reader does, and how a chunk's
 values are read into Python (the other helper columns are SQL: ``chunk_sql.GAP``); the
-yardstick's ambition check reads its chunks with the same helpers."""
+yardstick's ambition check tells missing values and compares conditions with the same helpers."""
 
 from __future__ import annotations
 
