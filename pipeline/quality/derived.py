@@ -102,10 +102,11 @@ class Raw:
             return False
         n = len(starts)
         # the cited lines with their line breaks (a quote may end with the last one's)
+        if a > b:  # no line cited (a line_end before the line_start: at most its break)
+            return quote in ("\n" if b < n else "")
         lo = starts[a - 1] if a <= n else len(text)
         hi = starts[b] if b < n else len(text)
-        cited = text[lo:hi] if a <= b else ("\n" if b < n else "")
-        return quote in cited
+        return quote in text[lo:hi]
 
     def quotes_each(
         self, files: list, quotes: list, starts: list | None = None, ends: list | None = None
@@ -139,10 +140,12 @@ class Raw:
                     c = self.contains_at(file_name, q, a, b)
                 elif not isinstance(q, str) or a < 1:
                     c = False
-                else:  # as contains_at; for a <= b, lo <= hi <= size: `q in text[lo:hi]`
+                elif a > b:  # as contains_at
+                    c = q in ("\n" if b < n else "")
+                else:  # as contains_at; lo <= hi <= size: `q in text[lo:hi]` without the copy
                     lo = line_starts[a - 1] if a <= n else size
                     hi = line_starts[b] if b < n else size
-                    c = text.find(q, lo, hi) != -1 if a <= b else q in ("\n" if b < n else "")
+                    c = text.find(q, lo, hi) != -1
                 at.append(c)
                 anywhere.append(c or (isinstance(q, str) and q in text))
         return at, anywhere

@@ -116,6 +116,8 @@ def load_documents(
     """The document tables, and per document its line in the build output and its record."""
     loader = DocumentLoader(con)
     rows = iter(stream)
+    # one transaction: DuckDB writes large appends straight to the file, not through its log
+    con.execute("BEGIN TRANSACTION")
     per_source, records = [], staged.record["sources"]
     for i, source in enumerate(staged.sources):
         if copied[i]:
@@ -131,6 +133,7 @@ def load_documents(
         records[i].update(layouts=layouts, rows=counts)
         per_source.append(_per_source(source, layouts, counts, cached))
     loader.finish()
+    con.execute("COMMIT")
     staged.per_source = per_source
     staged.n_observations = loader.n["observation"]
     staged.n_unmapped = loader.n["unmapped"]

@@ -74,6 +74,7 @@ def test_quotes_each_is_contains_at_and_contains_row_by_row(raw_dir: Path):
         ("plain.txt", "\n", 3, 2, True, True),  # end before start: only the break of line 2
         ("plain.txt", "\n", 6, 5, False, True),  # ... and none after the last line
         ("plain.txt", "", 6, 5, True, True),
+        ("plain.txt", "đạt 95%", 2, -100, False, True),  # far before: no line, no crash
         ("plain.txt", "dòng cuối", 5, 9, True, True),  # lines past the end: to the end
         ("ends.txt", "bốn\n", 3, 3, True, True),  # the last line's break
         ("plain.txt", "đạt 95%", None, 2, False, True),  # missing line numbers
