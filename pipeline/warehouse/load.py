@@ -78,7 +78,8 @@ class DocumentLoader:
 
     def _flush_batch(self, table: str) -> None:
         if self.batch[table]:
-            insert(self.con, table, pa.concat_tables(self.batch[table]))
+            # one chunk: DuckDB pays per chunk it scans, and a document's rows are a few dozen
+            insert(self.con, table, pa.concat_tables(self.batch[table]).combine_chunks())
             self.batch[table], self.batch_rows[table] = [], 0
 
 
