@@ -188,8 +188,9 @@ def measure(raw_dir: Path, work: Path, workers: int | None = None, rebuilds: boo
     ex = extract.last_stats
     self_mb = _maxrss_mb(resource.RUSAGE_SELF)
     pool_mb = ex.pool_peak_rss_kb / 1024
-    # the largest child of the build: a pool worker, or the gate's helper (reaped after the pool)
-    child_mb = max(pool_mb, _maxrss_mb(resource.RUSAGE_CHILDREN))
+    # the largest child of the build: a pool worker, or the gate's helper (not RUSAGE_CHILDREN:
+    # the `git` the build runs for build_info is vforked, and reports the build's own peak)
+    child_mb = max(pool_mb, rep.gate_helper_peak_rss_kb / 1024)
     run = {
         "documents": rep.n_sources,
         "observations": rep.n_observations,

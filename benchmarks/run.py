@@ -117,7 +117,7 @@ def check_targets(runs: list[dict]) -> list[str]:
         pss = r.get("peak_tree_pss_mb")
         lines.append(
             f"{mark(r['peak_rss_mb'] < rss_target)} N={n}: peak RSS {r['peak_rss_mb']:.0f} MB"
-            f" (target < {rss_target:.0f}; self + largest pool worker"
+            f" (target < {rss_target:.0f}; self + largest child: pool worker or gate helper"
             + (f"; sampled process-tree PSS {pss:.0f} MB)" if pss else ")")
         )
         if n >= 1000:

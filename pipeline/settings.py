@@ -39,12 +39,16 @@ ENV_FIGURES_DIR = "CHITIEU_FIGURES_DIR"  # where charts.save writes (default: FI
 PARALLEL_THRESHOLD = 16  # documents to extract before a process pool pays for its start-up
 CACHE_MAX_AGE_DAYS = 30  # cache entries no build has used for this long are deleted
 CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this much
-# The gate reads the large tables this many rows at a time (memory: one chunk, not a table)
-GATE_CHUNK_ROWS = 100_000
+# The gate reads the large tables this many rows at a time (memory: one chunk, not a table,
+# per process: the gate's and its helper's)
+GATE_CHUNK_ROWS = 50_000
 # rows the gate checks before it shares its chunks with a helper process (fewer are checked
 # in less time than the helper takes to start its first chunk)
 GATE_SHARE_ROWS = 50_000
 CHUNK_DOCUMENTS = 16  # documents per pool job (fewer when there are few): low IPC, balanced
+# What DuckDB may hold in memory while it builds a warehouse (beyond it, it works in smaller
+# parts or spills to a temporary file): its default is 80 % of the machine's memory
+BUILD_MEMORY_LIMIT = "1GB"
 # The DuckDB storage format the warehouse is written in: v1.0.0 (storage version 64) is read by
 # every DuckDB client from 1.0 on, the command-line client and DBeaver of the 1.x line included.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"

@@ -303,7 +303,8 @@ def _run(
             helper.close()
     results = [r for name in names for r in by_suite[name]]
     errors = [r for r in results if r["severity"] == "error" and not r["success"]]
-    return Outcome(results, errors, time.perf_counter() - t0, unexpected)
+    peak = helper.peak_rss_kb if helper is not None else 0
+    return Outcome(results, errors, time.perf_counter() - t0, unexpected, peak)
 
 
 def validate_warehouse(

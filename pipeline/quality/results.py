@@ -19,6 +19,7 @@ class Outcome:
     # per suite validated by parts: what names the rows it flagged (their documents; `gap`:
     # target observation ids), for the next build's gate (pipeline.quality.plan.Reuse)
     unexpected: dict[str, list] = field(default_factory=dict)
+    helper_peak_rss_kb: int = 0  # the peak memory of the process the chunks were shared with
 
     @property
     def warnings(self) -> list[dict]:

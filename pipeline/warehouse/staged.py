@@ -38,6 +38,7 @@ class BuildReport:
     n_cached: int = 0
     build_id: str = ""
     kept: bool = False  # nothing changed: the published build was kept, none was made
+    gate_helper_peak_rss_kb: int = 0  # the gate's helper process's peak memory (0: none ran)
 
 
 @dataclass
@@ -72,10 +73,13 @@ class Staged:
     record: dict = field(default_factory=dict)  # inputs.json, written by `record`
     validated: bool = False
     kept: bool = False  # nothing changed since the published build, which is kept as it is
+    gate_helper_peak_rss_kb: int = 0
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         # the file is created in a storage format older DuckDB clients read (and keeps it)
         config = {"storage_compatibility_version": settings.STORAGE_COMPATIBILITY_VERSION}
+        if not read_only:
+            config["memory_limit"] = settings.BUILD_MEMORY_LIMIT
         return duckdb.connect(str(self.path), read_only=read_only, config=config)
 
     @property
@@ -107,6 +111,7 @@ class Staged:
             self.n_cached,
             self.build_id,
             self.kept,
+            self.gate_helper_peak_rss_kb,
         )
 
 

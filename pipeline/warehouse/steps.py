@@ -289,6 +289,7 @@ def gate(staged: Staged) -> None:
         reuse = Reuse(staged.previous.warehouse, staged.fresh, unexpected)
     outcome = validate_warehouse(staged.path, staged.raw_dir, reuse, staged.workers)
     staged.validation_seconds = time.perf_counter() - tv
+    staged.gate_helper_peak_rss_kb = outcome.helper_peak_rss_kb
     staged.warnings = outcome.warnings
     with writing(staged.out_dir), staged.connect() as con:
         load(con, "validation_result", pd.DataFrame(outcome.results))

@@ -148,7 +148,7 @@ def test_unreadable_cache_entry_is_extracted_again(raw_copy: Path, tmp_path: Pat
     out, cache = tmp_path / "curated", tmp_path / "cache"
     quiet_build(raw_copy, out, cache)
     first = observations(out)
-    victim = sorted(cache.glob("*.pkl"))[0]
+    victim = sorted(cache.glob("*/*.pkl"))[0]
     victim.write_bytes(b"not a pickle")
     # elsewhere: no previous warehouse to copy rows from, so every document is read from the cache
     rep = quiet_build(raw_copy, tmp_path / "elsewhere", cache)
@@ -180,20 +180,22 @@ def test_process_pool_gives_the_serial_results(
 def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: Path):
     out, cache = tmp_path / "curated", tmp_path / "cache"
     quiet_build(raw_copy, out, cache)
-    used = sorted(p.name for p in cache.glob("*.pkl"))
+    used = sorted(p.name for p in cache.glob("*/*.pkl"))
     assert len(used) == N_SEEDS
     old = time.time() - (extract_cache.CACHE_MAX_AGE_DAYS + 1) * 86400
-    stale, recent = cache / ("0" * 32 + ".pkl"), cache / ("1" * 32 + ".pkl")
+    stale, recent = (extract_cache.entry_path(cache, c * 32) for c in "01")
+    stale.parent.mkdir(exist_ok=True)
+    recent.parent.mkdir(exist_ok=True)
     stale.write_bytes(b"from an earlier extractor")
     recent.write_bytes(b"from another branch, last week")
     os.utime(stale, (old, old))
-    for p in cache.glob("*.pkl"):  # in use, however old: a rebuild reads and keeps them
+    for p in cache.glob("*/*.pkl"):  # in use, however old: a rebuild reads and keeps them
         if p not in (stale, recent):
             os.utime(p, (old, old))
     warm = quiet_build(raw_copy, tmp_path / "elsewhere", cache)  # reads every entry
     assert warm.n_extracted == 0 and extract.last_stats.n_pruned == 1
-    assert sorted(p.name for p in cache.glob("*.pkl")) == sorted([*used, recent.name])
-    assert all(p.stat().st_mtime > old + 86400 for p in cache.glob("*.pkl"))  # reads refresh
+    assert sorted(p.name for p in cache.glob("*/*.pkl")) == sorted([*used, recent.name])
+    assert all(p.stat().st_mtime > old + 86400 for p in cache.glob("*/*.pkl"))  # reads refresh
 
 
 def test_a_cache_that_cannot_be_touched_still_serves(
@@ -201,8 +203,8 @@ def test_a_cache_that_cannot_be_touched_still_serves(
 ):
     out, cache = tmp_path / "curated", tmp_path / "cache"
     quiet_build(raw_copy, out, cache)
-    odd = cache / ("0" * 32 + ".pkl")  # stale, and cannot be unlinked (a directory)
-    odd.mkdir()
+    odd = extract_cache.entry_path(cache, "0" * 32)  # stale, and cannot be unlinked (a directory)
+    odd.mkdir(parents=True)
     os.utime(odd, (0, 0))
 
     touch = os.utime

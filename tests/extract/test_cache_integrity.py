@@ -38,7 +38,7 @@ def rows(out: Path, sql: str = "SELECT * FROM observation ORDER BY observation_i
 
 def entry_of(cache: Path, source_id: str) -> Path:
     """The cache file holding ``source_id``'s rows (found by content, not by key)."""
-    for p in cache.glob("*.pkl"):
+    for p in cache.glob("*/*.pkl"):
         if source_id.encode() in p.read_bytes():
             return p
     raise AssertionError(f"no cache entry for {source_id}")
@@ -135,22 +135,41 @@ def test_an_entry_that_cannot_be_written_or_read_costs_only_time(warm) -> None:
 
 def test_leftovers_of_killed_writers_are_removed(warm) -> None:
     raw, out, cache, _ = warm
-    dead = cache / f".{'0' * 32}.{2**22 + 12345}.tmp"  # no such process
-    mine = cache / f".{'1' * 32}.{os.getpid()}.tmp"  # a live writer's: left alone
-    dead.write_bytes(b"half an entry")
-    mine.write_bytes(b"being written")
+    dead = extract_cache.entry_path(cache, "0" * 32).with_name(f".{'0' * 32}.{2**22 + 12345}.tmp")
+    mine = extract_cache.entry_path(cache, "1" * 32).with_name(f".{'1' * 32}.{os.getpid()}.tmp")
+    flat = cache / f".{'2' * 32}.{2**22 + 12346}.tmp"  # where the flat layout wrote them
+    for p, what in ((dead, b"half an entry"), (mine, b"being written"), (flat, b"half")):
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(what)  # no such process; a live writer's (left alone); no such process
     logged_build(raw, out, cache)
-    assert not dead.exists() and mine.exists()
+    assert not dead.exists() and mine.exists() and not flat.exists()
 
 
 def test_unused_entries_are_bounded_in_size(tmp_path: Path) -> None:
     now = time.time()
     for i in range(6):
-        p = tmp_path / f"{i:032d}.pkl"
+        p = extract_cache.entry_path(tmp_path, f"{i:032d}")
+        p.parent.mkdir(exist_ok=True)
         p.write_bytes(b"x" * 1000)
         os.utime(p, (now - i * 60, now - i * 60))  # entry 0 the newest
-    kept = tmp_path / f"{9:032d}.pkl"
+    kept = extract_cache.entry_path(tmp_path, f"{9:032d}")
     kept.write_bytes(b"x" * 5000)
     removed = extract_cache.prune_cache(tmp_path, {kept.stem}, max_unused_bytes=3500)
     assert removed == 3
-    assert sorted(p.stem[-1] for p in tmp_path.glob("*.pkl")) == ["0", "1", "2", "9"]
+    assert sorted(p.stem[-1] for p in tmp_path.glob("*/*.pkl")) == ["0", "1", "2", "9"]
+
+
+def test_entries_of_the_flat_layout_are_never_read_and_pruned_as_unused(tmp_path: Path) -> None:
+    """Before entries lay in folders by their key's first characters, they lay in the cache
+    folder itself: such a file is not an entry of its key (pruned like any unused entry)."""
+    key = "ab" * 16
+    cache = extract_cache.Cache(tmp_path, lambda _m: None)
+    assert extract_cache.write_entry(tmp_path, key, b"payload") is None
+    assert extract_cache.entry_path(tmp_path, key) == tmp_path / "ab" / f"{key}.pkl"
+    old = time.time() - (extract_cache.CACHE_MAX_AGE_DAYS + 1) * 86400
+    flat = tmp_path / f"{key}.pkl"
+    flat.write_bytes(b"an entry of the flat layout")
+    os.utime(flat, (old, old))
+    assert cache.entries() == {key}
+    assert extract_cache.prune_cache(tmp_path, {key}) == 1
+    assert not flat.exists() and extract_cache.entry_path(tmp_path, key).exists()
