@@ -177,6 +177,32 @@ def test_process_pool_gives_the_serial_results(
     assert extract._worker_sources == [] and extract._worker_catalog is None  # nothing held
 
 
+def test_rows_converted_for_a_chunk_are_each_documents_own(sources):
+    """A pool worker converts a chunk's rows at once and slices them per document: each
+    document's tables (and their encoded bytes, once decoded) are those it alone would give,
+    a document without rows included."""
+    from pipeline.extract.arrow import decode_rows, encode_rows
+    from pipeline.reference import load_catalog
+
+    catalog = load_catalog(REFERENCE_DIR)
+    results = [extract.extract_one(s, REFERENCE_DIR, catalog) for s in sources]
+    results.insert(1, extract.DocResult([], [], []))  # nothing read in it
+    chunk = extract.rows_each(results)
+    assert len(chunk) == len(results) and chunk[1].n_observations == chunk[1].n_unmapped == 0
+    for one, rows in zip(results, chunk, strict=True):
+        alone = extract.DocRows(
+            one.layouts,
+            extract.to_table("observation", one.observation_records),
+            extract.to_table("unmapped", one.unmapped_records),
+        )
+        again = decode_rows(encode_rows(rows))
+        for table in ("observation", "unmapped"):
+            assert getattr(rows, table).equals(getattr(alone, table))
+            assert getattr(again, table).equals(getattr(alone, table))
+        assert rows.layouts == alone.layouts
+    assert sum(r.n_observations for r in chunk) > 100
+
+
 def test_cache_entries_unused_for_a_month_are_pruned(raw_copy: Path, tmp_path: Path):
     out, cache = tmp_path / "curated", tmp_path / "cache"
     quiet_build(raw_copy, out, cache)

@@ -24,7 +24,7 @@ from pipeline.extract.cache import Cache
 def slow(source, reference_dir, catalog=None):
     time.sleep(60)
 
-run.extract_rows = slow
+run.extract_one = slow
 run.PARALLEL_THRESHOLD = 2
 print(os.getpid(), flush=True)
 cache = Cache(Path(tempfile.mkdtemp()), lambda _m: None)
