@@ -239,7 +239,11 @@ def _helper_setup(path: Path, raw_dir: Path, specs: dict) -> Callable:
     """What the gate's helper process does with the chunks it takes (see ``_run``)."""
 
     def setup(params: dict[str, list]) -> Callable:
-        con = duckdb.connect(str(path), read_only=True)  # its own: none crossed the fork
+        # Its own instance, one thread (the build process uses the other core). DuckDB is not
+        # fork-safe: an instance of this file the build process had open came across the fork
+        # without its threads, and a different configuration makes DuckDB refuse to reuse it
+        # (the helper then takes no chunk: the build process validates them all).
+        con = duckdb.connect(str(path), read_only=True, config={"threads": 1})
         raw, validator = Raw(raw_dir), Validator(specs, params, None)
 
         def chunk(job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], None, set]:
