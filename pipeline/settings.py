@@ -42,9 +42,9 @@ CACHE_MAX_UNUSED_BYTES = 256 << 20  # and the oldest unused ones beyond this muc
 # The gate reads the large tables this many rows at a time (memory: one chunk, not a table,
 # per process: the gate's and its helper's)
 GATE_CHUNK_ROWS = 50_000
-# rows the gate checks before it shares its chunks with a helper process (fewer are checked
-# in less time than the helper takes to start its first chunk)
-GATE_SHARE_ROWS = 50_000
+# rows the gate checks before it shares its chunks with a helper process: fewer take a second
+# or two in one process, and a helper would save half of that for a second process's memory
+GATE_SHARE_ROWS = 200_000
 CHUNK_DOCUMENTS = 16  # documents per pool job (fewer when there are few): low IPC, balanced
 # What DuckDB may hold in memory while it builds a warehouse (beyond it, it works in smaller
 # parts or spills to a temporary file): its default is 80 % of the machine's memory
