@@ -21,7 +21,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -120,17 +119,6 @@ def init_worker(parent: int) -> None:
     """In each pool worker: die with the build, and leave Ctrl-C to it (no traceback here)."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    forget_peak_memory()
-
-
-def forget_peak_memory() -> None:
-    """Start this process's peak memory (``ru_maxrss``) from what it holds now.
-
-    Linux copies a forked process's high-water mark from its parent: a worker forked from a
-    build that once held 1.3 GB would report 1.3 GB however little it used (Linux only; a
-    no-op elsewhere)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def forked_map(fn: Callable, jobs: list, workers: int) -> Iterator:
@@ -178,7 +166,9 @@ class SharedJobs:
         self._conn, theirs = context.Pipe()
         self._jobs: list = []
         self._sent = False
-        self.peak_rss_kb = 0  # the helper's, from its fork (Linux; 0 elsewhere, or if it died)
+        # the helper's peak memory (Linux; 0 elsewhere, or if it died): from its fork on, the
+        # pages it shares with this process included
+        self.peak_rss_kb = 0
         self._process = context.Process(
             target=_help,
             args=(setup, theirs, self._next, os.getpid()),

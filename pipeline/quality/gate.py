@@ -241,9 +241,10 @@ def _helper_setup(path: Path, raw_dir: Path, specs: dict) -> Callable:
     def setup(params: dict[str, list]) -> Callable:
         # Its own instance, one thread (the build process uses the other core). DuckDB is not
         # fork-safe: an instance of this file the build process had open came across the fork
-        # without its threads, and a different configuration makes DuckDB refuse to reuse it
-        # (the helper then takes no chunk: the build process validates them all).
-        con = duckdb.connect(str(path), read_only=True, config={"threads": 1})
+        # without its threads, and a configuration of the helper's own makes DuckDB refuse to
+        # reuse it (the helper then takes no chunk: the build process validates them all).
+        config = {"threads": 1, "custom_user_agent": "chitieu-gate-helper"}
+        con = duckdb.connect(str(path), read_only=True, config=config)
         raw, validator = Raw(raw_dir), Validator(specs, params, None)
 
         def chunk(job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], None, set]:
@@ -289,7 +290,7 @@ def _run(
             run = _Run(con, raw_dir, specs, reuse, docs)
             plans = [run.plan(n) for n in names if n in PARTITIONED_SUITES]
             jobs = [(p.name, where) for p in plans for where in p.chunks]
-            if helper is not None:  # a few rows are checked before the helper would be ready
+            if helper is not None:  # few rows: quick here, and a helper would only add memory
                 many = sum(p.n_rows for p in plans) >= GATE_SHARE_ROWS
                 helper.share(jobs, run.params, helped=many)
             by_suite = run.whole(tuple(n for n in names if n in WHOLE_SUITES))
