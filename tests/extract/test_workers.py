@@ -59,9 +59,10 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has ended
 
 
-def start() -> tuple[subprocess.Popen, list[int]]:
+def start(script: str = SCRIPT, n: int = 2) -> tuple[subprocess.Popen, list[int]]:
+    """A parent running ``script``, once its ``n`` child processes (pool workers) have started."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -70,8 +71,8 @@ def start() -> tuple[subprocess.Popen, list[int]]:
     )
     pid = int(proc.stdout.readline())
     deadline = time.monotonic() + 20
-    while len(workers := children(pid)) < 2:
-        assert time.monotonic() < deadline, "the pool did not start"
+    while len(workers := children(pid)) < n:
+        assert time.monotonic() < deadline, "the child processes did not start"
         time.sleep(0.05)
     return proc, workers
 
@@ -130,26 +131,9 @@ finally:
 """
 
 
-def start_helper() -> tuple[subprocess.Popen, list[int]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HELPER_SCRIPT],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    pid = int(proc.stdout.readline())
-    deadline = time.monotonic() + 20
-    while not (helpers := children(pid)):
-        assert time.monotonic() < deadline, "the helper did not start"
-        time.sleep(0.05)
-    return proc, helpers
-
-
 @pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
 def test_the_helper_ends_with_the_build(how: str) -> None:
-    proc, helpers = start_helper()
+    proc, helpers = start(HELPER_SCRIPT, 1)
     try:
         time.sleep(0.5)  # both busy with a job
         if how == "SIGKILL":

@@ -92,12 +92,8 @@ def test_each_documented_edge_case(raw_dir: Path, file, quote, start, end, at_li
     assert Raw(raw_dir).contains_at(file, quote, start, end) is at_lines
 
 
-def test_a_file_is_read_once_per_run_of_its_rows(raw_dir: Path, monkeypatch):
-    """Both columns in one pass: a second pass over more files than the cache keeps would read
-    every file twice."""
-    files = [f"f{i}.txt" for i in range(Raw.KEPT + 2)]
-    for f in files:
-        (raw_dir / f).write_text("a\nb\n", encoding="utf-8")
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files read from now on, in order (``Path.read_bytes`` counted)."""
     reads: list[str] = []
     real = Path.read_bytes
 
@@ -106,6 +102,16 @@ def test_a_file_is_read_once_per_run_of_its_rows(raw_dir: Path, monkeypatch):
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", counted)
+    return reads
+
+
+def test_a_file_is_read_once_per_run_of_its_rows(raw_dir: Path, monkeypatch):
+    """Both columns in one pass: a second pass over more files than the cache keeps would read
+    every file twice."""
+    files = [f"f{i}.txt" for i in range(Raw.KEPT + 2)]
+    for f in files:
+        (raw_dir / f).write_text("a\nb\n", encoding="utf-8")
+    reads = counted_reads(monkeypatch)
     rows = [f for f in files for _ in range(3)]
     df = pd.DataFrame({"_file": rows, "quote": ["zz"] * len(rows)})
     df["line_start"] = df["line_end"] = np.ones(len(rows), dtype="int32")
@@ -143,14 +149,7 @@ def test_sources_read_each_file_once_and_check_its_bytes(raw_dir: Path, monkeypa
         f: hashlib.sha256((raw_dir / f).read_bytes()).hexdigest() for f in [*TEXTS, "latin1.txt"]
     }
     digests = [sha.get(f, "0" * 64) if i % 4 else "wrong" for i, f in enumerate(names)]
-    reads: list[str] = []
-    real = Path.read_bytes
-
-    def counted(self: Path) -> bytes:
-        reads.append(self.name)
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    reads = counted_reads(monkeypatch)
     src = pd.DataFrame({"file_name": names, "sha256": digests})
     raw = Raw(raw_dir)
     _derive_sources(src, raw)
