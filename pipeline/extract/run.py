@@ -21,7 +21,7 @@ from pathlib import Path
 from pipeline.extract.arrow import DocRows, decode_rows, encode_rows, to_records, to_table
 from pipeline.extract.cache import Cache, cache_key, environment_hash, write_entry
 from pipeline.extract.result import DocResult, ExtractStats
-from pipeline.extract.workers import Window, init_worker
+from pipeline.extract.workers import Window, init_worker, worker_count
 from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNK_DOCUMENTS, PARALLEL_THRESHOLD
@@ -172,8 +172,7 @@ class RowStream:
         self.reference_dir, self.catalog, self.cache = reference_dir, catalog, cache
         present = cache.entries()
         self.todo = [i for i in wanted if keys[i] not in present]
-        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        self.workers = max(1, min(workers, len(self.todo)))
+        self.workers = max(1, min(worker_count(workers), len(self.todo)))
         self.pooled = len(self.todo) >= PARALLEL_THRESHOLD and self.workers > 1
         self.stats = ExtractStats(n_sources=len(sources), workers=self.workers)
         self._window: Window | None = None

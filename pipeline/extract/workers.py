@@ -115,6 +115,12 @@ class Window:
             self.pool.shutdown()
 
 
+def worker_count(workers: int | None = None) -> int:
+    """The processes a build works in: ``workers`` when given, else one per core, at most two
+    (the reference machine's; more cost memory for little)."""
+    return workers if workers is not None else min(2, os.cpu_count() or 1)
+
+
 def init_worker(parent: int) -> None:
     """In each pool worker: die with the build, and leave Ctrl-C to it (no traceback here)."""
     die_with_parent(parent)
@@ -181,8 +187,7 @@ class SharedJobs:
     @staticmethod
     def available(workers: int | None) -> bool:
         """Whether a helper can run: two cores (or ``workers`` >= 2) and the fork start method."""
-        n = workers if workers is not None else min(2, os.cpu_count() or 1)
-        return n >= 2 and "fork" in multiprocessing.get_all_start_methods()
+        return worker_count(workers) >= 2 and "fork" in multiprocessing.get_all_start_methods()
 
     def share(self, jobs: list, context: Any, helped: bool = True) -> None:
         """Offer the helper ``jobs`` and what its ``setup`` needs (or, not ``helped``, send it

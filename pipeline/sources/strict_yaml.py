@@ -20,9 +20,8 @@ import yaml
 
 from pipeline.errors import InputError
 from pipeline.settings import relative
-from pipeline.yaml_load import LOADER
+from pipeline.yaml_load import LOADER as _LOADER  # only its parser is used
 
-_LOADER = LOADER  # only its parser is used
 _NULLS = {"", "~", "null", "Null", "NULL"}
 MAX_DEPTH = 8  # a sidecar is one mapping; a corrections file nests three deep
 

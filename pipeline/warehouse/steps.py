@@ -25,7 +25,7 @@ import pipeline.warehouse.inputs as inputs
 from pipeline.errors import BuildError, Interrupted
 from pipeline.extract import run as extract_run
 from pipeline.extract.cache import Cache, cache_key
-from pipeline.extract.workers import forked_map
+from pipeline.extract.workers import forked_map, worker_count
 from pipeline.quality import Reuse, preload_gx, validate_warehouse
 from pipeline.reference import geo_table, load_catalog, load_resolver
 from pipeline.settings import (
@@ -164,7 +164,7 @@ def _discovered(
     resolver = load_resolver(reference_dir)  # the extraction's own, built once
     geo = geo_table(reference_dir)  # every map's places (the resolver holds one map's)
     known = inputs.known_sources(previous, listing, raw_dir)
-    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    n = worker_count(workers)
     sources = discover(
         raw_dir,
         resolver,
