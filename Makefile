@@ -14,7 +14,7 @@ BUILD_INPUTS := $(MANIFEST) $(wildcard data/reference/*) \
                 $(wildcard expectations/*.json) pyproject.toml \
                 $(shell find pipeline -type f -not -path '*/__pycache__/*')
 
-.PHONY: build test lint docs notebooks lab sql bench clean lock help FORCE
+.PHONY: build bytecode test lint docs notebooks lab sql bench clean lock help FORCE
 
 # The warehouse is a symlink into the build that published it (data/curated/current): make must
 # never delete it, even when a build is interrupted after publishing.
@@ -49,8 +49,15 @@ build: $(WAREHOUSE)
 $(MANIFEST): $(STAMP) FORCE
 	@$(BIN)/python -m pipeline.sources.manifest $@
 
+# Bytecode of the package (and the tests, benchmarks) kept beside it in __pycache__, which git
+# ignores. A machine may set PYTHONDONTWRITEBYTECODE; Python then compiles pipeline/ again in
+# every process that imports it (0.1 s each: a notebook kernel, each `chitieu` run, each process
+# a test starts). compileall writes whatever the variable says, and only what changed.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q $(wildcard pipeline benchmarks tests)
+
 # BUILD_FLAGS: e.g. --no-validate (debugging only)
-$(WAREHOUSE): $(STAMP) $(BUILD_INPUTS)
+$(WAREHOUSE): $(STAMP) $(BUILD_INPUTS) | bytecode
 	$(BIN)/python -m pipeline build $(BUILD_FLAGS)
 
 # Two workers (pytest-xdist; the CI machine has two cores), handed a test or two at a time so

@@ -149,9 +149,12 @@ _DONE = "done"  # the helper's last message: (_DONE, its peak memory in KB)
 
 
 def _take(counter: Any) -> int:
-    with counter.get_lock():
-        i = counter.value
-        counter.value = i + 1
+    """The next job's index. No lock: a process killed while holding it (the OOM killer may
+    take the helper) would stop the other for good. Without one, the two may now and then take
+    the same job and both run it (a job's result does not depend on who runs it), never skip
+    one: an update lost to the other's only sets the counter back."""
+    i = counter.value
+    counter.value = i + 1
     return i
 
 
@@ -168,7 +171,7 @@ class SharedJobs:
 
     def __init__(self, setup: Callable[[Any], Callable[[Any], Any]]) -> None:
         context = multiprocessing.get_context("fork")
-        self._next = context.Value("q", 0)
+        self._next = context.RawValue("q", 0)  # shared, unlocked (see _take)
         self._conn, theirs = context.Pipe()
         self._jobs: list = []
         self._sent = False

@@ -8,7 +8,19 @@ import duckdb
 
 from pipeline.errors import BuildError
 from pipeline.settings import warehouse_path
-from pipeline.warehouse.steps import BuildReport, Staged, build, gate, publish, record, stage
+
+# The build's names, imported from ``steps`` on first use: a reader that only connects (a
+# notebook kernel, `chitieu sql`) does not load the extraction and the build with them.
+_STEPS = ("BuildReport", "Staged", "build", "gate", "publish", "record", "stage")
+
+
+def __getattr__(name: str) -> object:
+    if name in _STEPS:
+        from pipeline.warehouse import steps
+
+        return getattr(steps, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # A reader's connection can read the warehouse and nothing else: no files written or read
 # (COPY ... TO, EXPORT, read_csv), no other database attached, no extension installed or

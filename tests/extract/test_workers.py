@@ -169,6 +169,38 @@ def test_shared_jobs_give_every_result_in_order_from_both_processes() -> None:
     assert len({pid for _, pid in got}) == 2  # the helper took some of them
 
 
+def test_a_counter_set_back_only_runs_jobs_twice(tmp_path: Path) -> None:
+    """The counter the two processes take jobs from has no lock (a helper killed holding it
+    would stop the build for good), so an update can be lost to the other process's: the
+    counter goes back, and jobs run twice. The results are still every job's, in order."""
+    from pipeline.extract.workers import SharedJobs
+
+    runs = tmp_path / "runs"
+
+    def logged(job: int) -> tuple[int, int]:
+        with runs.open("a") as f:
+            f.write(f"{job}\n")
+        return _pid_of(job)
+
+    helper = SharedJobs(lambda context: logged)
+    assert not hasattr(helper._next, "get_lock")
+    ran_here = []
+
+    def fn(job: int):
+        ran_here.append(job)
+        if len(ran_here) == 3:
+            helper._next.value = 0  # as if an older update of the other process's landed now
+        return logged(job)
+
+    try:
+        helper.share(list(range(40)), 0)
+        got = helper.results(fn)
+    finally:
+        helper.close()
+    assert [v for v, _ in got] == [i * i for i in range(40)]
+    assert len(runs.read_text().split()) > 40  # some jobs ran twice
+
+
 @pytest.mark.parametrize("how", ["raises", "dies"])
 def test_a_job_the_helper_does_not_finish_is_run_again_here(how: str) -> None:
     from pipeline.extract.workers import SharedJobs

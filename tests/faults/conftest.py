@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -44,11 +43,10 @@ def make_template(folder: Path) -> None:
     # (it would point the editable install at this copy). Old times keep its stamp newer.
     for name in ("pyproject.toml", "requirements.lock"):
         os.utime(repo / name, (0, 0))
-    # compiled once here, so the many short processes of the fault tests load bytecode (the
-    # environment may forbid writing it: PYTHONDONTWRITEBYTECODE)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "pipeline"], cwd=repo, check=True)
     stamp = subprocess.run(["make", "-q", ".venv/.installed-stamp"], cwd=repo, check=False)
     assert stamp.returncode == 0, "the shared venv's stamp is out of date: run make build first"
+    # (make byte-compiles the package first: the many short processes of the fault tests, each
+    # test's copy of this folder, load bytecode whatever PYTHONDONTWRITEBYTECODE says)
     r = subprocess.run(
         ["make", "build", "BUILD_FLAGS=--no-validate"], cwd=repo, capture_output=True, text=True
     )

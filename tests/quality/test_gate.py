@@ -481,7 +481,7 @@ def test_a_helper_process_gives_the_results_one_process_gives(
     defects_in_every_table(seed_build, wh)
     with duckdb.connect(str(wh)) as con:  # a key shared across chunks
         con.execute("INSERT INTO observation SELECT * FROM observation ORDER BY rowid DESC LIMIT 1")
-    monkeypatch.setattr(gate_plan, "GATE_CHUNK_ROWS", 40)  # dozens of chunks per large table
+    monkeypatch.setattr(gate_plan, "GATE_CHUNK_ROWS", 100)  # two or three chunks per large table
     monkeypatch.setattr(gate_code, "GATE_SHARE_ROWS", 0)
     pids = tmp_path / "pids"
     chunk_frame = gate_code.chunk_frame
