@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import platform
+import signal
 import subprocess
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
 import pandas as pd
@@ -19,18 +22,39 @@ from pipeline.sources.places import document_map
 from pipeline.staging import EXTRACTOR_VERSION
 
 
-def _git_commit() -> str | None:
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """A Ctrl-C (SIGINT) during the block takes effect when it ends. Python raises it wherever
+    the main thread is, and raised inside a finaliser — ``Popen.__del__``, as the finished
+    `git` process below is collected — it is printed as "Exception ignored" with a traceback
+    and dropped: the build would go on. (Outside the main thread, where no handler can be set,
+    the block runs as it is.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)  # as if it came now: KeyboardInterrupt
+
+
+def _git_commit() -> str | None:
+    with interrupts_deferred():
+        try:
+            out = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return out.stdout.strip() or None
 
 
 def source_table(sources: list[Source], layouts: dict[str, list[str]]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ lands inside the phase, or — for the instants around the switch — just after
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -72,3 +73,32 @@ def test_interrupted_build(scratch: Scratch, mode: str, sig: str, phase: str) ->
     assert new_id != old_id
     assert scratch.leftovers() == []
     assert scratch.build("make").stdout.count("chitieu build:") == 0  # and now it is done
+
+
+class _CtrlCWhenCollected:
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_a_ctrl_c_as_git_is_collected_is_raised_after_it(monkeypatch: pytest.MonkeyPatch):
+    """The SIGINT-make-record case above once found a Ctrl-C raised inside ``Popen.__del__``,
+    as the finished `git` of ``build_info`` was collected: Python printed it ("Exception
+    ignored", a traceback) and dropped it, and the build went on. Deferred to the end of the
+    call, it is raised there."""
+    from pipeline.warehouse import tables
+
+    real = tables.subprocess.run
+
+    def run(*args, **kwargs):
+        done = real(*args, **kwargs)
+        _CtrlCWhenCollected()  # collected at once: the signal lands in its finaliser
+        return done
+
+    monkeypatch.setattr(tables.subprocess, "run", run)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a build
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tables._git_commit()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
