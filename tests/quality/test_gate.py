@@ -479,8 +479,8 @@ def test_a_helper_process_gives_the_results_one_process_gives(
     rows, keys and flagged documents as one process validating them all, in the same order."""
     wh = tmp_path / "warehouse.duckdb"
     defects_in_every_table(seed_build, wh)
-    with duckdb.connect(str(wh)) as con:  # a key shared across chunks
-        con.execute("INSERT INTO observation SELECT * FROM observation ORDER BY rowid DESC LIMIT 1")
+    with duckdb.connect(str(wh)) as con:  # the first row again, last: a key in two chunks
+        con.execute("INSERT INTO observation SELECT * FROM observation ORDER BY rowid LIMIT 1")
     monkeypatch.setattr(gate_plan, "GATE_CHUNK_ROWS", 100)  # two or three chunks per large table
     monkeypatch.setattr(gate_code, "GATE_SHARE_ROWS", 0)
     pids = tmp_path / "pids"
