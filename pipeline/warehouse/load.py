@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import marts
+from pipeline import marts, settings
 from pipeline.extract.arrow import DocRows
 from pipeline.extract.run import RowStream
 from pipeline.marts.sql import Fingerprint, fingerprint, fingerprint_sql
@@ -53,6 +53,7 @@ class DocumentLoader:
         self.batch: dict[str, list[pa.Table]] = {t: [] for t in DOCUMENT_TABLES}
         self.batch_rows = dict.fromkeys(DOCUMENT_TABLES, 0)
         self.counts: list[dict[str, int]] = []
+        self.uncommitted = 0  # rows appended in the open transaction
 
     def add(self, rows: DocRows) -> None:
         """A document's rows as Arrow tables."""
@@ -80,7 +81,12 @@ class DocumentLoader:
         if self.batch[table]:
             # one chunk: DuckDB pays per chunk it scans, and a document's rows are a few dozen
             insert(self.con, table, pa.concat_tables(self.batch[table]).combine_chunks())
+            self.uncommitted += self.batch_rows[table]
             self.batch[table], self.batch_rows[table] = [], 0
+            if self.uncommitted >= settings.LOAD_COMMIT_ROWS:  # memory bounded in the corpus
+                self.con.execute("COMMIT")
+                self.con.execute("BEGIN TRANSACTION")
+                self.uncommitted = 0
 
 
 def correction_counts(
@@ -117,7 +123,8 @@ def load_documents(
     """The document tables, and per document its line in the build output and its record."""
     loader = DocumentLoader(con)
     rows = iter(stream)
-    # one transaction: DuckDB writes large appends straight to the file, not through its log
+    # in transactions of many rows (DocumentLoader): DuckDB writes large appends straight to
+    # the file, not through its log
     con.execute("BEGIN TRANSACTION")
     per_source, records = [], staged.record["sources"]
     for i, source in enumerate(staged.sources):

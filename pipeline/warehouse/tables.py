@@ -28,8 +28,9 @@ def interrupts_deferred() -> Iterator[None]:
     the main thread is, and raised inside a finaliser — ``Popen.__del__``, as the finished
     `git` process below is collected — it is printed as "Exception ignored" with a traceback
     and dropped: the build would go on. (Outside the main thread, where no handler can be set,
-    the block runs as it is.)"""
-    if threading.current_thread() is not threading.main_thread():
+    or under a handler installed other than from Python, the block runs as it is.)"""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is None:
         yield
         return
     caught: list[int] = []

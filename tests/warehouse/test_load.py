@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.errors import BuildError
 from pipeline.harmonise import OBSERVATION_COLUMNS, observation_frame
+from pipeline.settings import RAW_DIR
 from pipeline.warehouse.schema import SCHEMA
 from pipeline.warehouse.tables import arrow_schema, load, load_records
 from tests.helpers import consistent, quiet_build, synthetic_corpus
@@ -138,3 +139,44 @@ def test_a_thousand_documents_with_corrections_in_one_percent_build_and_pass_the
     assert con.execute(
         "SELECT count(DISTINCT source_id) FROM observation WHERE len(correction_ids) > 0"
     ).fetchone() == (10,)
+
+
+def test_rows_committed_in_parts_give_the_rows_of_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_build: Path
+) -> None:
+    """The load commits every ``LOAD_COMMIT_ROWS`` rows (DuckDB holds a transaction's appends
+    in memory outside its limit until it commits). Committed after every batch of ten rows,
+    the seeds give the tables and views of the session's seed warehouse, rows in order."""
+    from pipeline import marts, settings
+    from pipeline.warehouse import load as load_module
+    from pipeline.warehouse.schema import TABLES
+
+    statements: list[str] = []
+
+    class Recording:  # the loader's connection, its statements recorded
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self._con = con
+
+        def execute(self, sql: str, *args):
+            statements.append(sql)
+            return self._con.execute(sql, *args)
+
+        def __getattr__(self, name: str):
+            return getattr(self._con, name)
+
+    loader_init = load_module.DocumentLoader.__init__
+    monkeypatch.setattr(
+        load_module.DocumentLoader, "__init__", lambda s, con: loader_init(s, Recording(con))
+    )
+    monkeypatch.setattr(load_module, "BATCH_ROWS", 10)
+    monkeypatch.setattr(settings, "LOAD_COMMIT_ROWS", 1)
+    out = tmp_path / "curated"
+    quiet_build(RAW_DIR, out, tmp_path / "cache")
+    assert statements.count("COMMIT") >= 6  # each of the six documents its own batch, at least
+
+    relations = [t for t in TABLES if t not in ("build_info", "validation_result")]
+    ours = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    theirs = duckdb.connect(str(seed_build), read_only=True)
+    for relation in [*relations, *marts.VIEWS]:
+        sql = f"SELECT * FROM {relation}"
+        assert ours.execute(sql).fetchall() == theirs.execute(sql).fetchall(), relation
