@@ -50,7 +50,7 @@ CHUNK_DOCUMENTS = 16  # documents per pool job (fewer when there are few): low I
 # parts or spills to a temporary file): its default is 80 % of the machine's memory
 BUILD_MEMORY_LIMIT = "1GB"
 # Documents' rows appended in one transaction, at most (about): DuckDB holds what a transaction
-# appended in memory of its own, outside that limit, until it commits (0.4 GB at a million rows)
+# appended in memory of its own, outside that limit, until it commits (0.2 GB at a million rows)
 LOAD_COMMIT_ROWS = 500_000
 # The DuckDB storage format the warehouse is written in: v1.0.0 (storage version 64) is read by
 # every DuckDB client from 1.0 on, the command-line client and DBeaver of the 1.x line included.
