@@ -52,9 +52,10 @@ $(MANIFEST): $(STAMP) FORCE
 # Bytecode of the package (and the tests, benchmarks) kept beside it in __pycache__, which git
 # ignores. A machine may set PYTHONDONTWRITEBYTECODE; Python then compiles pipeline/ again in
 # every process that imports it (0.1 s each: a notebook kernel, each `chitieu` run, each process
-# a test starts). compileall writes whatever the variable says, and only what changed.
+# a test starts). compileall writes whatever the variable says, and only what changed. Only an
+# optimisation: where it cannot write, the build goes on (and reports a broken file itself).
 bytecode: $(STAMP)
-	@$(BIN)/python -m compileall -q $(wildcard pipeline benchmarks tests)
+	@$(BIN)/python -m compileall -q $(wildcard pipeline benchmarks tests) >/dev/null 2>&1 || true
 
 # BUILD_FLAGS: e.g. --no-validate (debugging only)
 $(WAREHOUSE): $(STAMP) $(BUILD_INPUTS) | bytecode
