@@ -21,7 +21,7 @@ from pathlib import Path
 from pipeline.extract.arrow import DocRows, decode_rows, encode_rows, to_records, to_table
 from pipeline.extract.cache import Cache, cache_key, environment_hash, write_entry
 from pipeline.extract.result import DocResult, ExtractStats
-from pipeline.extract.workers import Window, init_worker, worker_count
+from pipeline.extract.workers import Window, init_worker, peak_rss_kb, worker_count
 from pipeline.harmonise import observation_records
 from pipeline.reference import Catalog, load_catalog, load_resolver
 from pipeline.settings import CACHE_DIR, CHUNK_DOCUMENTS, PARALLEL_THRESHOLD
@@ -132,14 +132,6 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _children_max_rss_kb() -> int:
-    try:
-        import resource
-    except ImportError:  # not on Windows
-        return 0
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
-
-
 def _cpu_seconds(who: str = "self") -> float:
     """User + system CPU of this process, or of its reaped children (the pool, once shut down)."""
     try:
@@ -222,7 +214,7 @@ class RowStream:
         s = self.stats
         s.seconds = time.perf_counter() - self._t0
         if pooled:
-            s.pool_peak_rss_kb = _children_max_rss_kb()  # the workers have exited, been reaped
+            s.pool_peak_rss_kb = peak_rss_kb("children")  # the workers have exited, been reaped
             s.cpu_seconds += _cpu_seconds("children") - self._cpu0
         else:
             s.workers = 1

@@ -249,13 +249,15 @@ def _help(setup: Callable, conn: Any, counter: Any, parent: int) -> None:
         pass
     finally:
         with contextlib.suppress(OSError, ValueError):
-            conn.send((_DONE, _peak_rss_kb()))
+            conn.send((_DONE, peak_rss_kb()))
             conn.close()
 
 
-def _peak_rss_kb() -> int:
+def peak_rss_kb(who: str = "self") -> int:
+    """The peak memory of this process, or of its largest reaped child (``who="children"``)."""
     try:
         import resource
     except ImportError:  # not on Windows
         return 0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN)
+    return usage.ru_maxrss  # KB on Linux

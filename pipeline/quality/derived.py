@@ -96,17 +96,7 @@ class Raw:
         text = self.get(file_name)[1]
         if not isinstance(quote, str) or text is None or pd.isna(start) or pd.isna(end):
             return False
-        starts = self._starts(file_name, text)
-        a, b = int(start), int(end)
-        if a < 1:
-            return False
-        n = len(starts)
-        # the cited lines with their line breaks (a quote may end with the last one's)
-        if a > b:  # no line cited (a line_end before the line_start: at most its break)
-            return quote in ("\n" if b < n else "")
-        lo = starts[a - 1] if a <= n else len(text)
-        hi = starts[b] if b < n else len(text)
-        return quote in text[lo:hi]
+        return _in_lines(text, self._starts(file_name, text), quote, int(start), int(end))
 
     def quotes_each(
         self, files: list, quotes: list, starts: list | None = None, ends: list | None = None
@@ -132,23 +122,30 @@ class Raw:
                 anywhere.extend(at[k:])
                 continue
             line_starts = self._starts(file_name, text) if at_lines else []
-            n, size = len(line_starts), len(text)
             for _, q, a, b in run:
                 if not at_lines:
                     c = False
                 elif type(a) is not int or type(b) is not int:
                     c = self.contains_at(file_name, q, a, b)
-                elif not isinstance(q, str) or a < 1:
-                    c = False
-                elif a > b:  # as contains_at
-                    c = q in ("\n" if b < n else "")
-                else:  # as contains_at; lo <= hi <= size: `q in text[lo:hi]` without the copy
-                    lo = line_starts[a - 1] if a <= n else size
-                    hi = line_starts[b] if b < n else size
-                    c = text.find(q, lo, hi) != -1
+                else:
+                    c = isinstance(q, str) and _in_lines(text, line_starts, q, a, b)
                 at.append(c)
                 anywhere.append(c or (isinstance(q, str) and q in text))
         return at, anywhere
+
+
+def _in_lines(text: str, line_starts: list[int], quote: str, a: int, b: int) -> bool:
+    """Whether ``quote`` is in lines ``a`` to ``b`` of ``text`` with their line breaks (a quote
+    may end with the last one's); a ``b`` before ``a`` cites no line, at most its break. The
+    lines are searched in place (lo <= hi <= len(text)), not copied."""
+    if a < 1:
+        return False
+    n, size = len(line_starts), len(text)
+    if a > b:
+        return quote in ("\n" if b < n else "")
+    lo = line_starts[a - 1] if a <= n else size
+    hi = line_starts[b] if b < n else size
+    return text.find(quote, lo, hi) != -1
 
 
 # ------------------------------------------------------------------------- the small tables

@@ -200,11 +200,7 @@ class _Run:
         return _Plan(name, chunks, shared, selection.n_selected)
 
     def chunk(self, job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], Any, set]:
-        """A chunk's results, Great Expectations' result object, the identities it flagged."""
-        name, where = job
-        df = chunk_frame(self.con, name, where, self.raw)
-        results, validation = self.validator.run(name, df)
-        return results, validation, _identities(name, df, results)
+        return _validated_chunk(self.con, self.raw, self.validator, job)
 
     def finish(self, plan: _Plan, parts: list[tuple[list[dict], Any, set]]) -> tuple[list, set]:
         """A large table's suite: its chunks' results merged, its keys on the rows sharing one."""
@@ -221,6 +217,17 @@ class _Run:
         if self.docs is not None:
             self.docs.add(plan.name, [p[1] for p in parts], keys)
         return merged, flagged
+
+
+def _validated_chunk(
+    con: duckdb.DuckDBPyConnection, raw: Raw, validator: Validator, job: tuple[str, tuple]
+) -> tuple[list[dict], Any, set]:
+    """A chunk's results, Great Expectations' result object, the identities it flagged (in
+    the build process and in the gate's helper alike)."""
+    name, where = job
+    df = chunk_frame(con, name, where, raw)
+    results, validation = validator.run(name, df)
+    return results, validation, _identities(name, df, results)
 
 
 @dataclass
@@ -248,10 +255,8 @@ def _helper_setup(path: Path, raw_dir: Path, specs: dict) -> Callable:
         raw, validator = Raw(raw_dir), Validator(specs, params, None)
 
         def chunk(job: tuple[str, tuple[str, dict]]) -> tuple[list[dict], None, set]:
-            name, where = job
-            df = chunk_frame(con, name, where, raw)
-            results, _ = validator.run(name, df)
-            return results, None, _identities(name, df, results)
+            results, _validation, flagged = _validated_chunk(con, raw, validator, job)
+            return results, None, flagged  # GX's result object stays here: Data Docs only
 
         return chunk
 

@@ -84,6 +84,13 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
     return left
 
 
+def kill_left(pids: list[int]) -> None:
+    """What a failed test leaves running, ended."""
+    for p in pids:
+        if alive(p):
+            os.kill(p, signal.SIGKILL)
+
+
 def test_workers_die_when_the_build_is_killed() -> None:
     proc, workers = start()
     try:
@@ -91,9 +98,7 @@ def test_workers_die_when_the_build_is_killed() -> None:
         proc.wait(10)
         assert wait_gone(workers) == []
     finally:
-        for p in workers:
-            if alive(p):
-                os.kill(p, signal.SIGKILL)
+        kill_left(workers)
 
 
 def test_ctrl_c_stops_the_pool_without_a_traceback_from_workers() -> None:
@@ -105,9 +110,7 @@ def test_ctrl_c_stops_the_pool_without_a_traceback_from_workers() -> None:
         assert "Traceback" not in err, err
         assert wait_gone(workers) == []
     finally:
-        for p in workers:
-            if alive(p):
-                os.kill(p, signal.SIGKILL)
+        kill_left(workers)
 
 
 # ------------------------------------------------------------- jobs shared with a helper process
@@ -146,9 +149,7 @@ def test_the_helper_ends_with_the_build(how: str) -> None:
             assert "Traceback" not in err, err
         assert wait_gone(helpers) == []
     finally:
-        for p in helpers:
-            if alive(p):
-                os.kill(p, signal.SIGKILL)
+        kill_left(helpers)
 
 
 def _pid_of(job: int) -> tuple[int, int]:
