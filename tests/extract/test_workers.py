@@ -91,6 +91,15 @@ def kill_left(pids: list[int]) -> None:
             os.kill(p, signal.SIGKILL)
 
 
+def ctrl_c_ends_quietly(proc: subprocess.Popen) -> None:
+    """Ctrl-C as a terminal sends it (to the whole process group): the parent says it was
+    interrupted, and nothing prints a traceback."""
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert "interrupted" in out
+    assert "Traceback" not in err, err
+
+
 def test_workers_die_when_the_build_is_killed() -> None:
     proc, workers = start()
     try:
@@ -104,10 +113,7 @@ def test_workers_die_when_the_build_is_killed() -> None:
 def test_ctrl_c_stops_the_pool_without_a_traceback_from_workers() -> None:
     proc, workers = start()
     try:
-        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the whole process group
-        out, err = proc.communicate(timeout=20)
-        assert "interrupted" in out
-        assert "Traceback" not in err, err
+        ctrl_c_ends_quietly(proc)
         assert wait_gone(workers) == []
     finally:
         kill_left(workers)
@@ -143,10 +149,7 @@ def test_the_helper_ends_with_the_build(how: str) -> None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(10)
         else:
-            os.killpg(proc.pid, signal.SIGINT)
-            out, err = proc.communicate(timeout=20)
-            assert "interrupted" in out
-            assert "Traceback" not in err, err
+            ctrl_c_ends_quietly(proc)
         assert wait_gone(helpers) == []
     finally:
         kill_left(helpers)
@@ -157,15 +160,21 @@ def _pid_of(job: int) -> tuple[int, int]:
     return job * job, os.getpid()
 
 
+def shared_results(helper, fn, jobs: list, context, helped: bool = True) -> list:
+    """``helper.share(jobs, context)`` and ``helper.results(fn)``, the helper sent away after
+    whatever happens."""
+    try:
+        helper.share(jobs, context, helped=helped)
+        return helper.results(fn)
+    finally:
+        helper.close()
+
+
 def test_shared_jobs_give_every_result_in_order_from_both_processes() -> None:
     from pipeline.extract.workers import SharedJobs
 
     helper = SharedJobs(lambda context: lambda job: (job * job + context, os.getpid()))
-    try:
-        helper.share(list(range(60)), 0)
-        got = helper.results(_pid_of)
-    finally:
-        helper.close()
+    got = shared_results(helper, _pid_of, list(range(60)), 0)
     assert [v for v, _ in got] == [i * i for i in range(60)]
     assert len({pid for _, pid in got}) == 2  # the helper took some of them
 
@@ -193,11 +202,7 @@ def test_a_counter_set_back_only_runs_jobs_twice(tmp_path: Path) -> None:
             helper._next.value = 0  # as if an older update of the other process's landed now
         return logged(job)
 
-    try:
-        helper.share(list(range(40)), 0)
-        got = helper.results(fn)
-    finally:
-        helper.close()
+    got = shared_results(helper, fn, list(range(40)), 0)
     assert [v for v, _ in got] == [i * i for i in range(40)]
     assert len(runs.read_text().split()) > 40  # some jobs ran twice
 
@@ -246,9 +251,5 @@ def test_jobs_not_shared_all_run_here() -> None:
     from pipeline.extract.workers import SharedJobs
 
     helper = SharedJobs(lambda context: lambda job: (job, os.getpid()))
-    try:
-        helper.share(list(range(20)), None, helped=False)
-        got = helper.results(lambda job: (job, os.getpid()))
-    finally:
-        helper.close()
+    got = shared_results(helper, lambda job: (job, os.getpid()), list(range(20)), None, False)
     assert got == [(i, os.getpid()) for i in range(20)]
